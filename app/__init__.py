@@ -1,0 +1,56 @@
+"""Lüyue (履约): the composition root. No database access at import or creation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_migrate import Migrate
+
+from app.config import ROOT, Settings
+from app.db import db
+
+migrate = Migrate()
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
+    application = Flask(__name__, instance_path=settings.instance_path, instance_relative_config=False)
+    application.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 200_000,
+        JSON_AS_ASCII=False,
+        TESTING=settings.testing,
+    )
+    application.extensions["lvyue.settings"] = settings
+    application.json.ensure_ascii = False
+
+    from app import models as _models  # noqa: F401  (register tables on the metadata)
+
+    db.init_app(application)
+    migrate.init_app(application, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+
+    from app.db_events import install_sqlite_pragmas
+
+    install_sqlite_pragmas(application, db)
+
+    from app.web.api import api_bp
+    from app.web.errors import register_error_handlers
+    from app.web.security_headers import register_security_headers
+
+    application.register_blueprint(api_bp)
+    register_error_handlers(application)
+    register_security_headers(application)
+
+    from app.cli import register_cli
+
+    register_cli(application)
+    return application
+
+
+def _engine_options(settings: Settings) -> dict:
+    if settings.is_sqlite:
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

@@ -1,0 +1,86 @@
+"""Every setting in one place, read from LVYUE_* environment variables and validated at start."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass
+class Settings:
+    database_url: str = ""
+    secret_key: str = ""
+    instance_path: str = ""
+    bpmn_dir: str = str(ROOT / "bpmn")
+    forms_dir: str = str(ROOT / "forms")
+    default_locale: str = "zh"
+    timezone: str = "Asia/Shanghai"
+    max_upload_bytes: int = 2_000_000
+    script_time_limit: float = 2.0
+    supervision_after_workdays: int = 3
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        instance_path = _env("LVYUE_INSTANCE_PATH", str(ROOT / "instance"))
+        s = cls(
+            database_url=_env("LVYUE_DATABASE_URL", ""),
+            secret_key=_env("LVYUE_SECRET_KEY", ""),
+            instance_path=instance_path,
+            bpmn_dir=_env("LVYUE_BPMN_DIR", str(ROOT / "bpmn")),
+            forms_dir=_env("LVYUE_FORMS_DIR", str(ROOT / "forms")),
+            default_locale=_env("LVYUE_DEFAULT_LOCALE", "zh"),
+            max_upload_bytes=int(_env("LVYUE_MAX_UPLOAD_BYTES", "2000000")),
+            script_time_limit=float(_env("LVYUE_SCRIPT_TIME_LIMIT", "2.0")),
+            supervision_after_workdays=int(_env("LVYUE_SUPERVISION_AFTER_WORKDAYS", "3")),
+        )
+        names = {f.name for f in fields(cls)}
+        for key, value in overrides.items():
+            if key not in names:
+                raise SettingsError(f"unknown setting {key!r}")
+            setattr(s, key, value)
+        s.finish()
+        return s
+
+    def finish(self) -> None:
+        """Fill derived defaults and validate."""
+        if not self.instance_path:
+            self.instance_path = str(ROOT / "instance")
+        if not self.database_url:
+            self.database_url = "sqlite:///" + str(Path(self.instance_path) / "lvyue.db")
+        if self.database_url.startswith("postgresql://"):
+            self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://"):]
+        if not self.database_url.startswith(("sqlite", "postgresql+psycopg")):
+            raise SettingsError("LVYUE_DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+        if not self.secret_key:
+            self.secret_key = _instance_secret(Path(self.instance_path))
+        if self.default_locale not in ("zh", "en"):
+            raise SettingsError("LVYUE_DEFAULT_LOCALE must be zh or en")
+        if self.max_upload_bytes <= 0 or self.script_time_limit <= 0:
+            raise SettingsError("limits must be positive")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation secret kept in the instance folder (never in the repository)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

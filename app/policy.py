@@ -1,0 +1,91 @@
+"""Who may see and do what: pure functions over an actor and plain objects (no I/O)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CITY_REGION = "340300"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller of a service: a staff user, the public complainant of one case, or the system."""
+
+    kind: str  # "staff" | "complainant" | "system"
+    label: str
+    user_id: int | None = None
+    role: str | None = None
+    org_id: int | None = None
+    org_code: str | None = None
+    org_level: str | None = None
+    region_code: str | None = None
+    case_id: int | None = None  # for a complainant: the one case their query code opened
+
+    @classmethod
+    def system(cls, label: str = "system") -> "Actor":
+        return cls(kind="system", label=label)
+
+    @classmethod
+    def complainant(cls, case_id: int) -> "Actor":
+        return cls(kind="complainant", label="complainant", role="complainant", case_id=case_id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"
+
+
+def in_region(actor_region: str | None, region_code: str | None) -> bool:
+    """A city-level region (xx xx 00) covers its districts and counties; a county covers itself."""
+    if not actor_region or not region_code:
+        return False
+    if actor_region.endswith("00"):
+        return region_code[:4] == actor_region[:4]
+    return region_code == actor_region
+
+
+def can_view_case(actor: Actor, case) -> bool:
+    """`case` needs accepting_org_id, handling_org_id, supervising_org_id, region_code, id."""
+    if actor.kind == "system":
+        return True
+    if actor.kind == "complainant":
+        return actor.case_id == case.id
+    if actor.role == "admin":
+        return True
+    if actor.role == "supervisor":
+        return in_region(actor.region_code, case.region_code)
+    if actor.role == "intake_officer":
+        return actor.org_id == case.accepting_org_id
+    if actor.role == "handler":
+        return actor.org_id == case.handling_org_id
+    return False
+
+
+def can_view_instance(actor: Actor, instance, case=None) -> bool:
+    if case is not None:
+        return can_view_case(actor, case)
+    return actor.kind == "system" or actor.role in ("process_owner", "admin")
+
+
+def can_act_on_task(actor: Actor, task) -> bool:
+    """`task` needs role, org_id, case_id. A lane-less task (role process_owner) is for process owners."""
+    if actor.kind == "system":
+        return False
+    if task.role == "complainant":
+        return actor.kind == "complainant" and actor.case_id == task.case_id
+    if not actor.is_staff or actor.role != task.role:
+        return False
+    if task.role == "process_owner":
+        return True
+    return task.org_id is not None and task.org_id == actor.org_id
+
+
+def can_start_process(actor: Actor) -> bool:
+    return actor.is_staff and actor.role in ("process_owner", "admin")
+
+
+def can_file_complaint_for_channel(actor: Actor) -> bool:
+    """Staff of an accepting unit (or admins, or the public web form as a complainant) may file."""
+    return actor.kind in ("complainant", "system") or actor.role in ("intake_officer", "admin")
+
+
+def can_deploy(actor: Actor) -> bool:
+    return actor.kind == "system" or (actor.is_staff and actor.role == "process_owner")

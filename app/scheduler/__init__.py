@@ -1,0 +1,1 @@
+"""Scheduler jobs (APScheduler process) — arrives with the deadlines issue."""

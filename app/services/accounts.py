@@ -1,0 +1,78 @@
+"""Users and API tokens (argon2 password hashes; tokens stored as sha256 only)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, InvalidSubmission, NotFound
+from app.models import ApiToken, Org, User
+from app.models.user import ROLES
+from app.policy import Actor
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "lvy_"
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(kind="staff", label=user.username, user_id=user.id, role=user.role, org_id=user.org_id,
+                 org_code=user.org.code, org_level=user.org.level, region_code=user.org.region_code)
+
+
+def create_user(session: Session, now: datetime, username: str, password: str, role: str, org_code: str,
+                display_name: str | None = None) -> User:
+    errors = {}
+    if role not in ROLES:
+        errors["role"] = [f"unknown role; one of {', '.join(ROLES)}"]
+    if len(password) < 10:
+        errors["password"] = ["at least 10 characters"]
+    if not username or len(username) > 80:
+        errors["username"] = ["1 to 80 characters"]
+    if errors:
+        raise InvalidSubmission(errors)
+    org = session.execute(select(Org).where(Org.code == org_code)).scalar_one_or_none()
+    if org is None:
+        raise InvalidSubmission({"org_code": [f"unknown organisation {org_code}"]})
+    if session.execute(select(User).where(User.username == username)).scalar_one_or_none():
+        raise Conflict(f"user {username} exists")
+    user = User(username=username, display_name=display_name or username, password_hash=_hasher.hash(password),
+                role=role, org_id=org.id, active=True, failed_logins=0, created_at=now)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except VerificationError:
+        return False
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, now: datetime, username: str, name: str = "default") -> str:
+    """Returns the plain token once; only its hash is stored."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"no user {username}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), prefix=token[:12], created_at=now))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    row = session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    return row.user

@@ -1,0 +1,58 @@
+"""Complete a user task: lock, check it is still ready and the actor may act, validate, advance."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.errors import InvalidSubmission, NotFound, TaskNotAvailable
+from app.models import Case, ReadyTask, TaskLog
+from app.policy import Actor, can_act_on_task, can_view_case
+from app.services import workflow
+from app.services.engine_context import EngineContext
+from app.task_forms import validate
+
+
+def _visible_task(ctx: EngineContext, actor: Actor, task_id: str) -> ReadyTask:
+    task = ctx.session.get(ReadyTask, task_id)
+    if task is None:
+        raise NotFound("task not found")
+    if not can_act_on_task(actor, task):
+        case = ctx.session.get(Case, task.case_id) if task.case_id else None
+        if case is None or not can_view_case(actor, case):
+            raise NotFound("task not found")  # another org's task does not exist for this caller
+        raise TaskNotAvailable("this task is for another role or organisation")
+    return task
+
+
+def form_schema(loaded_or_definition, form_name: str | None) -> dict | None:
+    definition = getattr(loaded_or_definition, "definition", loaded_or_definition)
+    if not form_name:
+        return None
+    return definition.files.get("forms", {}).get(form_name)
+
+
+def complete_task(ctx: EngineContext, actor: Actor, task_id: str, data: dict, locale: str = "zh") -> workflow.Loaded:
+    """Returns the loaded instance after the step (its ready tasks are in the projection)."""
+    if not isinstance(data, dict):
+        raise InvalidSubmission({"data": ["must be an object" if locale == "en" else "必须是对象"]})
+    task = _visible_task(ctx, actor, task_id)
+    instance_id = task.instance_id
+    loaded = workflow.load_locked(ctx, instance_id)
+    # re-read the projection after taking the lock: another request may have finished the task
+    task = ctx.session.execute(
+        select(ReadyTask).where(ReadyTask.id == task_id).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if task is None:
+        raise TaskNotAvailable("this task has already been completed or cancelled")
+    schema = form_schema(loaded, task.form)
+    if schema is not None:
+        validate(schema, data, locale=locale, org_codes=set(ctx.directory.by_code))
+    loaded.engine.complete_task(task_id, data)
+    ctx.session.add(TaskLog(
+        task_id=task.id, instance_id=instance_id, case_id=task.case_id, spec_id=task.spec_id, name=task.name,
+        role=task.role, stage=task.stage, org_id=task.org_id, created_at=task.created_at, due_at=task.due_at,
+        completed_at=ctx.now, completed_by_id=actor.user_id, completed_by_label=actor.label, data=data,
+    ))
+    workflow.persist(ctx, loaded, actor, "task_completed",
+                     {"task_id": task.id, "task": task.spec_id, "name": task.name, "role": task.role},
+                     public=True)
+    return loaded

@@ -1,0 +1,197 @@
+"""Run the engine inside one transaction and write the state with all its projections.
+
+Every state change goes through `_persist`: instance state, ready tasks (with due dates), waiting
+timers, case projection, outbox rows and the audit entry are written in the caller's transaction."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.calendar import compute_due
+from app.engine import SERIALIZER_VERSION, Instance, load_spec
+from app.errors import CalendarNotCovered, NotFound
+from app.models import Case, OutboxMessage, ProcessDefinition, ProcessInstance, ReadyTask, Timer
+from app.policy import Actor
+from app.services import audit
+from app.services.engine_context import EngineContext
+
+DEFAULT_ORG_VARIABLE = {"intake_officer": "accepting_org", "handler": "handling_org", "supervisor": "supervising_org"}
+PUBLIC_SIGNALS = {"breach_determined", "credit_repaired", "sanctions_proposed", "case_closed", "rectification_reminder"}
+
+
+@dataclass
+class Loaded:
+    row: ProcessInstance
+    definition: ProcessDefinition
+    engine: Instance
+    case: Case | None
+
+
+def compiled_for(definition: ProcessDefinition):
+    return load_spec(definition.spec_json, cache_key=f"def-{definition.id}-{definition.sha256[:12]}")
+
+
+def _json_safe(data: dict) -> dict:
+    return json.loads(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def start(ctx: EngineContext, definition: ProcessDefinition, data: dict, actor: Actor, case: Case | None = None) -> Loaded:
+    engine = Instance.start(compiled_for(definition), data, ctx.env)
+    row = ProcessInstance(
+        definition_id=definition.id, status="running", state_json="{}", serializer_version=SERIALIZER_VERSION,
+        data={}, started_at=ctx.now, updated_at=ctx.now, started_by_id=actor.user_id,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    if case is not None:
+        case.instance_id = row.id
+    loaded = Loaded(row=row, definition=definition, engine=engine, case=case)
+    persist(ctx, loaded, actor, "process_started", {"key": definition.key, "version": definition.version})
+    return loaded
+
+
+def load_locked(ctx: EngineContext, instance_id: int) -> Loaded:
+    """Lock the instance row (FOR UPDATE; SQLite already holds the write lock), refresh it, load the engine."""
+    row = ctx.session.execute(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("process instance not found")
+    definition = ctx.session.get(ProcessDefinition, row.definition_id)
+    case = ctx.session.execute(select(Case).where(Case.instance_id == row.id)).scalar_one_or_none()
+    engine = Instance.load(compiled_for(definition), row.state_json, ctx.env)
+    return Loaded(row=row, definition=definition, engine=engine, case=case)
+
+
+def persist(ctx: EngineContext, loaded: Loaded, actor: Actor, action: str, detail: dict, public: bool = False) -> None:
+    session, now, engine, row, case = ctx.session, ctx.now, loaded.engine, loaded.row, loaded.case
+    data = _json_safe(engine.data)
+    row.state_json = engine.dump()
+    row.serializer_version = SERIALIZER_VERSION
+    row.data = data
+    row.updated_at = now
+    if engine.is_completed and row.status != "completed":
+        row.status = "completed"
+        row.completed_at = now
+    ready = _sync_ready_tasks(ctx, loaded, data)
+    _sync_timers(ctx, loaded)
+    if case is not None:
+        _project_case(ctx, case, data, ready, engine.is_completed)
+    for event in engine.drain_events():
+        _emit(ctx, loaded, event, actor)
+    audit.append(session, actor, action, now, case_id=case.id if case else None, instance_id=row.id,
+                 detail=detail, public=public)
+
+
+def _task_org(ctx: EngineContext, role: str, properties: dict, data: dict) -> int | None:
+    variable = properties.get("assigneeOrg") or DEFAULT_ORG_VARIABLE.get(role)
+    if not variable:
+        return None
+    return ctx.directory.id_of(data.get(variable))
+
+
+def _due(ctx: EngineContext, rule: str | None, data: dict) -> tuple[datetime | None, dict | None]:
+    if not rule:
+        return None, None
+    try:
+        deadline = compute_due(rule, ctx.now, ctx.calendar, data)
+    except CalendarNotCovered as exc:
+        return None, {"rule": rule, "start": ctx.now.isoformat(), "provisional": True, "error": exc.message}
+    return deadline.due_at, {
+        "rule": rule, "start": ctx.now.isoformat(), "calendar_version": deadline.calendar_version,
+    }
+
+
+def _sync_ready_tasks(ctx: EngineContext, loaded: Loaded, data: dict) -> list[ReadyTask]:
+    session = ctx.session
+    existing = {t.id: t for t in session.execute(select(ReadyTask).where(ReadyTask.instance_id == loaded.row.id)).scalars()}
+    current = loaded.engine.ready_tasks()
+    keep = {t.id for t in current}
+    for task_id, row in existing.items():
+        if task_id not in keep:
+            session.delete(row)
+    result = []
+    for task in current:
+        row = existing.get(task.id)
+        if row is None:
+            role = task.lane or "process_owner"
+            props = task.properties or {}
+            due_at, basis = _due(ctx, props.get("dueRule"), task.data)
+            row = ReadyTask(
+                id=task.id, instance_id=loaded.row.id, case_id=loaded.case.id if loaded.case else None,
+                spec_id=task.spec_id, name=task.name or task.spec_id, process_id=task.process_id, role=role,
+                org_id=_task_org(ctx, role, props, task.data), stage=props.get("stage", ""),
+                form=props.get("formJsonSchemaFilename"), ui_form=props.get("formUiSchemaFilename"),
+                instructions=task.instructions or "", created_at=ctx.now, due_at=due_at,
+                due_rule=props.get("dueRule"), due_basis=basis,
+            )
+            session.add(row)
+        result.append(row)
+    session.flush()
+    return result
+
+
+def _sync_timers(ctx: EngineContext, loaded: Loaded) -> None:
+    session = ctx.session
+    pending = {t.task_id: t for t in session.execute(
+        select(Timer).where(Timer.instance_id == loaded.row.id, Timer.fired_at.is_(None))).scalars()}
+    current = {t.task_id: t for t in loaded.engine.waiting_timers()}
+    for task_id, row in pending.items():
+        waiting = current.get(task_id)
+        if waiting is None:
+            # gone: it fired (due passed) or was cancelled with its task
+            if row.due_at <= ctx.now:
+                row.fired_at = ctx.now
+            else:
+                session.delete(row)
+        elif waiting.due_at != row.due_at:
+            if row.due_at <= ctx.now:  # a cycle fired and moved on: keep the firing as history
+                row.fired_at = ctx.now
+                session.add(_timer_row(loaded, waiting))
+            else:
+                row.due_at = waiting.due_at
+    for task_id, waiting in current.items():
+        if task_id not in pending:
+            session.add(_timer_row(loaded, waiting))
+
+
+def _timer_row(loaded: Loaded, waiting) -> Timer:
+    return Timer(
+        instance_id=loaded.row.id, case_id=loaded.case.id if loaded.case else None, task_id=waiting.task_id,
+        spec_id=waiting.spec_id, attached_to=waiting.attached_to, kind=waiting.kind, due_at=waiting.due_at,
+    )
+
+
+def _project_case(ctx: EngineContext, case: Case, data: dict, ready: list[ReadyTask], completed: bool) -> None:
+    case.handling_org_id = ctx.directory.id_of(data.get("handling_org")) or case.handling_org_id
+    case.supervising_org_id = ctx.directory.id_of(data.get("supervising_org")) or case.supervising_org_id
+    stages = [t.stage for t in ready if t.stage]
+    if stages:
+        case.stage = stages[0]
+    if completed:
+        case.status = "closed"
+        case.outcome = data.get("outcome")
+        case.stage = "closed"
+        case.closed_at = ctx.now
+
+
+def _emit(ctx: EngineContext, loaded: Loaded, event: dict, actor: Actor) -> None:
+    case = loaded.case
+    payload = {"event": event["name"], "payload": _json_safe(event.get("payload") or {}),
+               "instance_id": loaded.row.id}
+    if case is not None:
+        payload.update(case_no=case.case_no, credit_record=_json_safe(loaded.engine.data).get("credit_record"))
+    ctx.session.add(OutboxMessage(
+        created_at=ctx.now, topic=event["name"], case_id=case.id if case else None, payload=payload,
+        next_attempt_at=ctx.now,
+    ))
+    audit.append(ctx.session, actor, f"event:{event['name']}", ctx.now, case_id=case.id if case else None,
+                 instance_id=loaded.row.id, detail={"event": event["name"]}, public=event["name"] in PUBLIC_SIGNALS)
+
+
+def clear_projections(session: Session, instance_id: int) -> None:
+    session.execute(delete(ReadyTask).where(ReadyTask.instance_id == instance_id))

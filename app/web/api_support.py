@@ -1,0 +1,123 @@
+"""API plumbing: bearer-token auth, one transaction per request, and the OpenAPI registry that
+documents each route from the same declaration that registers it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Callable
+
+from flask import Blueprint, current_app, g, request
+
+from app import clock
+from app.db import db, unit_of_work
+from app.errors import DomainError, InvalidSubmission
+from app.policy import Actor
+from app.services.accounts import actor_for, user_for_token
+from app.services.engine_context import EngineContext
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+
+@dataclass
+class Operation:
+    path: str
+    method: str
+    summary: str
+    auth: str
+    request_schema: dict | None
+    responses: dict[int, str]
+    tags: list[str] = field(default_factory=list)
+    parameters: list[dict] = field(default_factory=list)
+
+
+REGISTRY: list[Operation] = []
+
+
+def locale() -> str:
+    lang = request.args.get("lang") or request.headers.get("Accept-Language", "zh")
+    return "en" if lang.lower().startswith("en") else "zh"
+
+
+def current_actor() -> Actor:
+    return g.actor
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidSubmission({"": ["请求体必须是 JSON 对象" if locale() == "zh" else "body must be a JSON object"]})
+    return data
+
+
+def engine_context() -> EngineContext:
+    settings = current_app.extensions["lvyue.settings"]
+    return EngineContext.load(db.session, clock.now(), settings.script_time_limit)
+
+
+def _authenticate() -> Actor:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Unauthorized("missing bearer token")
+    user = user_for_token(db.session, header[7:].strip())
+    if user is None:
+        raise Unauthorized("invalid or revoked token")
+    return actor_for(user)
+
+
+def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, auth: str = "bearer",
+             request_schema: dict | None = None, responses: dict[int, str] | None = None,
+             tags: list[str] | None = None, parameters: list[dict] | None = None) -> Callable:
+    """Register a route that runs in one transaction: commit on success (writes), roll back on any error."""
+    REGISTRY.append(Operation(bp.url_prefix + path, method.lower(), summary, auth, request_schema,
+                              responses or {200: "OK"}, tags or [], parameters or []))
+
+    def decorator(fn):
+        @wraps(fn)
+        def view(*args, **kwargs):
+            session = db.session
+            if method.upper() == "GET":
+                try:
+                    if auth == "bearer":
+                        g.actor = _authenticate()
+                    return fn(*args, **kwargs)
+                finally:
+                    session.rollback()
+            with unit_of_work(session):
+                if auth == "bearer":
+                    g.actor = _authenticate()
+                return fn(*args, **kwargs)
+
+        flask_path = path.replace("{", "<").replace("}", ">")
+        bp.add_url_rule(flask_path, endpoint=fn.__name__, view_func=view, methods=[method.upper()])
+        return view
+
+    return decorator
+
+
+def openapi_document() -> dict:
+    paths: dict = {}
+    for op in REGISTRY:
+        item = {"summary": op.summary, "tags": op.tags, "responses": {str(k): {"description": v} for k, v in op.responses.items()}}
+        params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for name in _path_params(op.path)] + op.parameters
+        if params:
+            item["parameters"] = params
+        if op.request_schema is not None:
+            item["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.request_schema}}}
+        item["security"] = [{"bearer": []}] if op.auth == "bearer" else []
+        paths.setdefault(op.path, {})[op.method] = item
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Lüyue (履约) API", "version": "1",
+                 "description": "Government breach-of-contract complaints: intake, cases, tasks."},
+        "paths": paths,
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }
+
+
+def _path_params(path: str) -> list[str]:
+    import re
+
+    return re.findall(r"{([a-z_]+)}", path)
