@@ -57,7 +57,8 @@ class Timer(Base):
 
 
 class TaskLog(Base):
-    """One finished user task: who did it, when, and what they submitted."""
+    """One user task that left the ready list: completed (who, when, what they submitted) or
+    cancelled (by a timer, a message or a withdrawal)."""
 
     __tablename__ = "task_log"
 
@@ -69,6 +70,7 @@ class TaskLog(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(30))
     stage: Mapped[str] = mapped_column(String(30), default="")
+    state: Mapped[str] = mapped_column(String(20), default="completed")
     org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]

@@ -14,13 +14,29 @@ from app.task_forms import validate
 def _visible_task(ctx: EngineContext, actor: Actor, task_id: str) -> ReadyTask:
     task = ctx.session.get(ReadyTask, task_id)
     if task is None:
-        raise NotFound("task not found")
+        _raise_for_finished(ctx, actor, task_id)
     if not can_act_on_task(actor, task):
         case = ctx.session.get(Case, task.case_id) if task.case_id else None
-        if case is None or not can_view_case(actor, case):
+        if case is None or not can_view_case(actor, case) or not actor.is_staff:
             raise NotFound("task not found")  # another org's task does not exist for this caller
         raise TaskNotAvailable("this task is for another role or organisation")
     return task
+
+
+def _raise_for_finished(ctx: EngineContext, actor: Actor, task_id: str) -> None:
+    """A task that has left the ready list: 409 for those who could see it, 404 for everyone else."""
+    ended = ctx.session.execute(
+        select(TaskLog).where(TaskLog.task_id == task_id).order_by(TaskLog.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    case = ctx.session.get(Case, ended.case_id) if ended is not None and ended.case_id else None
+    visible = can_act_on_task(actor, ended) if ended is not None else False
+    if ended is not None and not visible and actor.is_staff and case is not None:
+        visible = can_view_case(actor, case)
+    if visible:
+        if ended.state == "cancelled":
+            raise TaskNotAvailable("this task was cancelled (deadline passed, withdrawn or re-routed)")
+        raise TaskNotAvailable(f"this task was already completed by {ended.completed_by_label}")
+    raise NotFound("task not found")
 
 
 def form_schema(loaded_or_definition, form_name: str | None) -> dict | None:
@@ -47,11 +63,7 @@ def complete_task(ctx: EngineContext, actor: Actor, task_id: str, data: dict, lo
     if schema is not None:
         validate(schema, data, locale=locale, org_codes=set(ctx.directory.by_code))
     loaded.engine.complete_task(task_id, data)
-    ctx.session.add(TaskLog(
-        task_id=task.id, instance_id=instance_id, case_id=task.case_id, spec_id=task.spec_id, name=task.name,
-        role=task.role, stage=task.stage, org_id=task.org_id, created_at=task.created_at, due_at=task.due_at,
-        completed_at=ctx.now, completed_by_id=actor.user_id, completed_by_label=actor.label, data=data,
-    ))
+    workflow.log_completion(ctx, loaded, task, actor, data)
     workflow.persist(ctx, loaded, actor, "task_completed",
                      {"task_id": task.id, "task": task.spec_id, "name": task.name, "role": task.role},
                      public=True)

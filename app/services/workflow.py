@@ -5,7 +5,7 @@ timers, case projection, outbox rows and the audit entry are written in the call
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.calendar import compute_due
 from app.engine import SERIALIZER_VERSION, Instance, load_spec
 from app.errors import CalendarNotCovered, NotFound
-from app.models import Case, OutboxMessage, ProcessDefinition, ProcessInstance, ReadyTask, Timer
+from app.models import Case, OutboxMessage, ProcessDefinition, ProcessInstance, ReadyTask, TaskLog, Timer
 from app.policy import Actor
 from app.services import audit
 from app.services.engine_context import EngineContext
@@ -29,6 +29,20 @@ class Loaded:
     definition: ProcessDefinition
     engine: Instance
     case: Case | None
+    completed_task_ids: set = field(default_factory=set)
+
+
+def _log_entry(task: ReadyTask, state: str, now: datetime, actor_id, actor_label: str, data: dict) -> TaskLog:
+    return TaskLog(
+        task_id=task.id, instance_id=task.instance_id, case_id=task.case_id, spec_id=task.spec_id, name=task.name,
+        role=task.role, stage=task.stage, state=state, org_id=task.org_id, created_at=task.created_at,
+        due_at=task.due_at, completed_at=now, completed_by_id=actor_id, completed_by_label=actor_label, data=data,
+    )
+
+
+def log_completion(ctx: EngineContext, loaded: Loaded, task: ReadyTask, actor: Actor, data: dict) -> None:
+    loaded.completed_task_ids.add(task.id)
+    ctx.session.add(_log_entry(task, "completed", ctx.now, actor.user_id, actor.label, data))
 
 
 def compiled_for(definition: ProcessDefinition):
@@ -113,6 +127,8 @@ def _sync_ready_tasks(ctx: EngineContext, loaded: Loaded, data: dict) -> list[Re
     keep = {t.id for t in current}
     for task_id, row in existing.items():
         if task_id not in keep:
+            if task_id not in loaded.completed_task_ids:
+                session.add(_log_entry(row, "cancelled", ctx.now, None, "", {}))
             session.delete(row)
     result = []
     for task in current:

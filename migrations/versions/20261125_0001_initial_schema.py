@@ -273,6 +273,7 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('role', sa.String(length=30), nullable=False),
     sa.Column('stage', sa.String(length=30), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('org_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,69 @@
+"""Rectification deadlines: the boundary timer escalates to the supervisor; the cancelled task is stale."""
+import pytest
+from sqlalchemy import select
+
+from app.db import db, unit_of_work
+from app.errors import TaskNotAvailable
+from app.models import Case, ReadyTask, TaskLog, Timer
+from app.services import tasks
+from tests.drive import ServiceDriver, complaint_for, ready, staff_actor_for, travel
+from tests.lifecycle_paths import PATHS
+
+
+def _drive_until(driver, path, stop_task):
+    case_no, _ = driver.file(complaint_for(path))
+    for step in path["steps"]:
+        if step.get("task") == stop_task or "task" not in step:
+            break
+        driver.complete(case_no, step["task"], step["data"])
+    return case_no
+
+
+@pytest.fixture
+def at_rectification(app, demo):
+    path = PATHS["rectification_overdue_extended_then_rectified"]
+    with app.app_context(), travel() as traveller:
+        driver = ServiceDriver(traveller)
+        case_no = _drive_until(driver, path, "report_rectification")
+        yield driver, case_no
+        db.session.remove()
+
+
+def test_report_task_is_due_at_the_rectification_deadline(at_rectification):
+    driver, case_no = at_rectification
+    case = driver.case(case_no)
+    task = ready(case.id, "report_rectification")
+    timer = db.session.execute(select(Timer).where(Timer.case_id == case.id, Timer.attached_to == "report_rectification",
+                                                   Timer.kind == "date")).scalar_one()
+    assert task.due_at == timer.due_at
+    assert task.due_rule == "until rectify_deadline"
+
+
+def test_overdue_rectification_escalates_to_the_supervisor(at_rectification):
+    driver, case_no = at_rectification
+    timer_id = db.session.execute(select(Timer.spec_id).where(
+        Timer.case_id == driver.case(case_no).id, Timer.kind == "date")).scalar_one()
+    driver.fire_timer(case_no, timer_id)
+    case = driver.case(case_no)
+    task = ready(case.id, "supervise_overdue")
+    assert task.role == "supervisor" and task.org_id == case.supervising_org_id
+    cancelled = db.session.execute(select(TaskLog).where(TaskLog.case_id == case.id,
+                                                         TaskLog.spec_id == "report_rectification")).scalar_one()
+    assert cancelled.state == "cancelled"
+
+
+def test_completing_a_timer_cancelled_task_is_refused_and_changes_nothing(at_rectification):
+    driver, case_no = at_rectification
+    case = driver.case(case_no)
+    stale = ready(case.id, "report_rectification")
+    stale_id, actor = stale.id, staff_actor_for(stale)
+    timer_id = db.session.execute(select(Timer.spec_id).where(Timer.case_id == case.id, Timer.kind == "date")).scalar_one()
+    driver.fire_timer(case_no, timer_id)
+    before = db.session.execute(select(Case.stage).where(Case.case_no == case_no)).scalar_one()
+    with pytest.raises(TaskNotAvailable):
+        with unit_of_work(db.session):
+            tasks.complete_task(driver.ctx(), actor, stale_id,
+                                {"rectification_report": "已全部整改完毕", "rectification_done": True})
+    assert db.session.execute(select(Case.stage).where(Case.case_no == case_no)).scalar_one() == before
+    assert [t.spec_id for t in db.session.execute(
+        select(ReadyTask).where(ReadyTask.case_id == case.id)).scalars()] == ["supervise_overdue"]
