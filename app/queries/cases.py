@@ -15,10 +15,10 @@ def _iso(dt):
     return clock.local(dt).isoformat(timespec="seconds") if dt else None
 
 
-def task_dict(t: ReadyTask, org_codes: dict[int, str] | None = None) -> dict:
+def task_dict(t: ReadyTask) -> dict:
     return {
         "id": t.id, "case_id": t.case_id, "instance_id": t.instance_id, "task": t.spec_id, "name": t.name,
-        "role": t.role, "org": (org_codes or {}).get(t.org_id) if t.org_id else None, "stage": t.stage,
+        "role": t.role, "org": t.org.code if t.org else None, "stage": t.stage,
         "form": t.form, "instructions": t.instructions, "created_at": _iso(t.created_at), "due_at": _iso(t.due_at),
         "due_rule": t.due_rule, "due_basis": t.due_basis,
     }
@@ -58,10 +58,10 @@ def case_detail(session: Session, case: Case) -> dict:
         "facts": case.facts, "demands": case.demands,
         "data": instance.data if instance else {},
         "definition_id": instance.definition_id if instance else None,
-        "ready_tasks": [task_dict(t, codes) for t in tasks],
+        "ready_tasks": [task_dict(t) for t in tasks],
         "timers": [{"task": t.spec_id, "attached_to": t.attached_to, "kind": t.kind, "due_at": _iso(t.due_at),
                     "fired_at": _iso(t.fired_at)} for t in timers],
-        "completed_tasks": [{"task": t.spec_id, "name": t.name, "role": t.role, "org": codes.get(t.org_id),
+        "finished_tasks": [{"task": t.spec_id, "name": t.name, "state": t.state, "role": t.role, "org": codes.get(t.org_id),
                              "by": t.completed_by_label, "completed_at": _iso(t.completed_at), "data": t.data}
                             for t in done],
         "history": [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor_label, "action": e.action, "detail": e.detail}
@@ -74,7 +74,6 @@ PUBLIC_DATA_KEYS = ("intake_decision", "not_accepted_reason", "supplement_reques
 
 
 def public_view(session: Session, case: Case) -> dict:
-    codes = _org_codes(session)
     instance = session.get(ProcessInstance, case.instance_id) if case.instance_id else None
     data = instance.data if instance else {}
     tasks = session.execute(select(ReadyTask).where(ReadyTask.case_id == case.id).order_by(ReadyTask.due_at)).scalars().all()
@@ -92,6 +91,6 @@ def public_view(session: Session, case: Case) -> dict:
         "result": {k: data[k] for k in PUBLIC_DATA_KEYS if k in data},
         "timeline": [{"at": _iso(e.at), "action": e.action,
                       "task": e.detail.get("name") if isinstance(e.detail, dict) else None} for e in events],
-        "my_tasks": [task_dict(t, codes) for t in tasks if t.role == "complainant"],
+        "my_tasks": [task_dict(t) for t in tasks if t.role == "complainant"],
         "can_withdraw": case.status == "open",
     }

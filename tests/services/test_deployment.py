@@ -1,0 +1,105 @@
+"""Deploying models: versions only on change, hostile or broken files refused whole, nothing half-written."""
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app import clock
+from app.db import db, unit_of_work
+from app.errors import DefinitionInvalid, NotAllowed
+from app.models import ProcessDefinition
+from app.policy import Actor
+from app.services.deployment import deploy_dirs
+
+APPROVAL3 = Path(__file__).resolve().parents[1] / "fixtures" / "approval3"
+SYSTEM = Actor.system("test")
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">&lol3;</bpmn:definitions>"""
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+<bpmn:process id="p" isExecutable="true"><bpmn:scriptTask id="s"><bpmn:script>&xxe;</bpmn:script></bpmn:scriptTask></bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.fixture
+def model_dir(tmp_path):
+    d = tmp_path / "models"
+    shutil.copytree(APPROVAL3, d)
+    return d
+
+
+def _versions(key="Process_approval3"):
+    return db.session.execute(select(func.count(ProcessDefinition.id)).where(ProcessDefinition.key == key)).scalar_one()
+
+
+def _deploy(d):
+    with unit_of_work(db.session):
+        return deploy_dirs(db.session, SYSTEM, clock.now(), d, d)
+
+
+@pytest.fixture
+def ctx_app(app, demo):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+def test_unchanged_models_are_not_redeployed(ctx_app, model_dir):
+    first = _deploy(model_dir)[0]
+    again = _deploy(model_dir)[0]
+    assert again.created is False and again.version == first.version
+
+
+def test_a_change_creates_a_new_immutable_version(ctx_app, model_dir):
+    first = _deploy(model_dir)[0]
+    bpmn = model_dir / "approval3.bpmn"
+    bpmn.write_text(bpmn.read_text().replace('name="Approve"', 'name="Approve it"'))
+    second = _deploy(model_dir)[0]
+    assert second.created and second.version == first.version + 1
+    old = db.session.get(ProcessDefinition, first.definition_id)
+    assert 'name="Approve"' in old.files["bpmn"]["approval3.bpmn"]
+
+
+@pytest.mark.parametrize("payload,what", [(BOMB, "entity"), (XXE, "DOCTYPE")])
+def test_hostile_xml_is_refused_and_nothing_is_written(ctx_app, model_dir, payload, what):
+    _deploy(model_dir)
+    before = _versions()
+    (model_dir / "approval3.bpmn").write_bytes(payload)
+    with pytest.raises(DefinitionInvalid) as info:
+        _deploy(model_dir)
+    assert info.value.problems[0].file == "approval3.bpmn"
+    assert _versions() == before
+
+
+def test_a_dunder_escape_in_a_script_is_refused_at_deploy(ctx_app, model_dir):
+    bpmn = model_dir / "approval3.bpmn"
+    bpmn.write_text(bpmn.read_text().replace(
+        "threshold = 50", "threshold = ().__class__.__base__.__subclasses__()"))
+    with pytest.raises(DefinitionInvalid) as info:
+        _deploy(model_dir)
+    assert any(p.element_id == "init" for p in info.value.problems)
+
+
+def test_a_user_task_naming_a_missing_form_is_refused(ctx_app, model_dir):
+    (model_dir / "form_amount.json").unlink()
+    with pytest.raises(DefinitionInvalid) as info:
+        _deploy(model_dir)
+    assert any(p.element_id == "ut_amount" for p in info.value.problems)
+
+
+def test_malformed_form_json_is_refused_naming_the_file(ctx_app, model_dir):
+    (model_dir / "form_amount.json").write_text("{not json")
+    with pytest.raises(DefinitionInvalid) as info:
+        _deploy(model_dir)
+    assert info.value.problems[0].file == "form_amount.json"
+
+
+def test_only_process_owners_may_deploy(ctx_app, model_dir):
+    handler = Actor(kind="staff", label="h", user_id=1, role="handler", org_id=1)
+    with pytest.raises(NotAllowed):
+        deploy_dirs(db.session, handler, clock.now(), model_dir, model_dir)
