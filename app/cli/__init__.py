@@ -147,7 +147,40 @@ def audit_verify():
     click.echo(f"audit chain ok: {count} events")
 
 
+calendar_cli = AppGroup("calendar", help="Working-day calendar.")
+
+
+@calendar_cli.command("import")
+@click.argument("year", type=int)
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--doc", "source_doc", required=True, help="document number of the State Council notice")
+def calendar_import(year, file, source_doc):
+    """Load YEAR's holidays and make-up workdays from FILE ('YYYY-MM-DD holiday|workday [note]' per line)."""
+    from app.services.calendar_admin import import_year
+
+    try:
+        with unit_of_work(db.session):
+            r = import_year(db.session, Actor.system("calendar-cli"), clock.now(), year, file.read(), source_doc)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.message} {getattr(exc, 'errors', '')}")
+    click.echo(f"{r.year}: {r.holidays} holidays, {r.workdays} make-up workdays loaded")
+
+
+@calendar_cli.command("status")
+def calendar_status():
+    """Which years are covered, and the December warning if next year is missing."""
+    from app.services.calendar_source import load_calendar
+
+    cal = load_calendar(db.session)
+    db.session.rollback()
+    click.echo("covered years: " + ", ".join(str(y) for y in cal.covered_years()))
+    warning = cal.coverage_warning(clock.local(clock.now()).date())
+    if warning:
+        click.echo("WARNING: " + warning)
+
+
 lvyue.add_command(users)
+lvyue.add_command(calendar_cli)
 lvyue.add_command(audit_cli)
 
 

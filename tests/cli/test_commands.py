@@ -81,3 +81,21 @@ def test_bootstrap_on_a_fresh_instance_migrates_deploys_and_writes_credentials(t
     assert set(creds["owner"]) == {"password", "api_token", "role", "org_code"}
     second = fresh.test_cli_runner().invoke(args=["lvyue", "bootstrap"])
     assert second.exit_code == 0 and "unchanged" in second.output
+
+
+def test_calendar_import_covers_a_new_year(app, demo, tmp_path):
+    schedule = tmp_path / "2027.txt"
+    schedule.write_text("# 2027 schedule (test data)\n2027-01-01 holiday 元旦\n2027-02-05..2027-02-11 holiday 春节\n"
+                        "2027-02-13 workday 春节调休\n", encoding="utf-8")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lvyue", "calendar", "import", "2027", str(schedule), "--doc", "国办发明电〔2026〕X号"])
+    assert result.exit_code == 0, result.output
+    assert "8 holidays, 1 make-up workdays" in result.output
+    assert "2027" in runner.invoke(args=["lvyue", "calendar", "status"]).output
+
+
+def test_calendar_import_reports_the_bad_line(app, demo, tmp_path):
+    schedule = tmp_path / "bad.txt"
+    schedule.write_text("2027-01-01 holiday\n2027-13-01 holiday\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["lvyue", "calendar", "import", "2027", str(schedule), "--doc", "X"])
+    assert result.exit_code != 0 and "line 2" in result.output

@@ -123,14 +123,16 @@ _spec_keys = count()
 
 
 class Walker:
-    """Drives one instance through path steps; collects thrown events and checks ready tasks."""
+    """Drives one instance through path steps. Collects the thrown events, every user task seen
+    READY (spec id -> lane and properties) and the form errors of the path's data."""
 
     def __init__(self, compiled, spec_json: str, env: ScriptEnvironment, mode: str, traveller):
         assert mode in MODES
         self.compiled, self.spec_json, self.env, self.mode = compiled, spec_json, env, mode
         self.traveller = traveller
         self.events: list[dict] = []
-        self.ready_seen: dict[str, dict] = {}  # spec_id -> properties, every user task that was ever READY
+        self.ready_seen: dict[str, tuple[str | None, dict]] = {}
+        self.form_errors: dict[str, dict] = {}
         self.inst: Instance | None = None
 
     def _fresh_spec(self):
@@ -142,12 +144,9 @@ class Walker:
         self._after_step()
 
     def _after_step(self) -> None:
-        self.events.extend(self.inst.drain_events())
+        self.events.extend(self.inst.drain_events())  # before dump(): undrained events are persisted
         for task in self.inst.ready_tasks():
-            self.ready_seen[task.spec_id] = task.properties
-            assert task.lane in LANES, f"{task.spec_id}: lane {task.lane!r}"
-            assert "formJsonSchemaFilename" in task.properties, task.spec_id
-            assert task.properties.get("stage") in STAGES, f"{task.spec_id}: stage {task.properties.get('stage')!r}"
+            self.ready_seen[task.spec_id] = (task.lane, task.properties)
         if self.mode == "roundtrip":
             state = self.inst.dump()
             self.inst = Instance.load(self._fresh_spec(), state, self.env)
@@ -167,33 +166,32 @@ class Walker:
     def complete(self, spec_id: str, data: dict) -> None:
         ready = self.inst.ready_tasks()
         matching = [t for t in ready if t.spec_id == spec_id]
-        assert len(matching) == 1, f"{spec_id} is not the one ready task with that id; ready: {[t.spec_id for t in ready]}"
+        assert len(matching) == 1, f"expected one ready {spec_id}; ready: {[t.spec_id for t in ready]}"
         [task] = matching
-        form = task.properties["formJsonSchemaFilename"]
+        form = task.properties.get("formJsonSchemaFilename", "")
         try:
             validate(form_schema(form), data, org_codes=ORG_CODES)
-        except InvalidSubmission as e:
-            pytest.fail(f"path data for {spec_id} is invalid against forms/{form}: {e.errors}")
+        except (InvalidSubmission, OSError) as e:
+            self.form_errors[f"{spec_id} ({form})"] = getattr(e, "errors", None) or {"": [str(e)]}
         self.inst.complete_task(task.id, data)
 
     def fire_timer(self, spec_id: str) -> None:
-        waiting = [t for t in self.inst.waiting_timers() if t.spec_id == spec_id]
-        assert waiting, f"timer {spec_id} is not waiting; waiting: {[t.spec_id for t in self.inst.waiting_timers()]}"
-        timer = waiting[0]
+        waiting = {t.spec_id: t for t in self.inst.waiting_timers()}
+        assert spec_id in waiting, f"timer {spec_id} is not waiting; waiting: {sorted(waiting)}"
+        timer = waiting[spec_id]
         self.traveller.move_to(timer.due_at + timedelta(minutes=1))
         self.inst.advance()
         assert all(t.task_id != timer.task_id or t.due_at > timer.due_at
                    for t in self.inst.waiting_timers()), f"timer {spec_id} did not fire"
 
     def withdraw(self, payload: dict) -> None:
-        assert "complaint_withdrawn" in self.inst.waiting_messages()
         self.inst.send_message("complaint_withdrawn", payload)
 
     def signal_counts(self) -> Counter:
         return Counter(e["name"] for e in self.events if e["type"] == "signal")
 
 
-def walk(compiled, spec_json, env, mode, path: dict, steps=None) -> Walker:
+def walk(compiled, spec_json, env, mode: str, path: dict, steps=None) -> Walker:
     with time_machine.travel(START, tick=False) as traveller:
         walker = Walker(compiled, spec_json, env, mode, traveller)
         walker.start(initial_data(complaint_for(path)))
@@ -207,7 +205,7 @@ PATH_CASES = [pytest.param(name, mode, id=f"{name}-{mode}") for name in PATHS fo
 
 @pytest.fixture(scope="module")
 def walked(compiled, spec_json, app_env):
-    """Each (path, mode) is walked once and shared by the assertions below."""
+    """Each (path, mode) is walked once per module and shared by the tests below."""
     cache: dict[tuple[str, str], Walker] = {}
 
     def get(name: str, mode: str) -> Walker:
@@ -217,8 +215,13 @@ def walked(compiled, spec_json, app_env):
     return get
 
 
+def _paths_with(step_key: str, value=None) -> list[str]:
+    return [name for name, path in PATHS.items()
+            if any(step_key in s and (value is None or s[step_key] == value) for s in path["steps"])]
+
+
 # ---------------------------------------------------------------------------- tests
-def test_app_helpers_are_the_ones_scripts_may_call(app_env):
+def test_scripts_get_exactly_the_app_helpers(app_env):
     assert app_env.helper_names == set(HELPER_NAMES)
 
 
@@ -230,7 +233,7 @@ def test_path_completes_with_its_outcome(walked, name, mode):
 
 
 @pytest.mark.parametrize("name, mode", PATH_CASES)
-def test_path_leaves_nothing_ready_or_waiting(walked, name, mode):
+def test_completed_path_leaves_nothing_ready_or_waiting(walked, name, mode):
     inst = walked(name, mode).inst
     assert inst.ready_tasks() == []
     assert inst.waiting_timers() == []
@@ -250,20 +253,53 @@ def test_breach_signals_are_thrown_once_exactly_on_breach_repaired_paths(walked,
 
 
 @pytest.mark.parametrize("name, mode", PATH_CASES)
-def test_every_task_step_met_a_ready_user_task_with_a_form(walked, name, mode):
-    seen = walked(name, mode).ready_seen
-    for step in PATHS[name]["steps"]:
-        if "task" in step:
-            assert seen[step["task"]]["formJsonSchemaFilename"] == f"{step['task']}.schema.json"
+def test_ready_user_tasks_have_a_role_lane_a_form_and_a_stage(walked, name, mode):
+    bad = {spec_id: (lane, props) for spec_id, (lane, props) in walked(name, mode).ready_seen.items()
+           if lane not in LANES or not props.get("formJsonSchemaFilename") or props.get("stage") not in STAGES}
+    assert bad == {}
+
+
+@pytest.mark.parametrize("name, mode", PATH_CASES)
+def test_path_form_data_validates_against_the_task_form(walked, name, mode):
+    assert walked(name, mode).form_errors == {}
 
 
 def test_every_shipped_user_task_becomes_ready_on_some_path(walked, package):
-    """So the lane/property checks made on ready tasks cover every user task of the shipped models."""
-    reached = set()
-    for name in PATHS:
-        reached |= set(walked(name, "straight").ready_seen)
+    """So the lane/form/stage checks on ready tasks cover every user task of the shipped models."""
+    reached = set().union(*(walked(name, "straight").ready_seen for name in PATHS))
     every = {meta.spec_id for meta in package.user_tasks(PROCESS_ID)}
     assert every and every - reached == set()
+
+
+@pytest.mark.parametrize("name", _paths_with("fire_timer", "rectify_reminder_timer"))
+def test_each_reminder_firing_throws_one_rectification_reminder(walked, name):
+    fired = sum(1 for s in PATHS[name]["steps"] if s.get("fire_timer") == "rectify_reminder_timer")
+    assert walked(name, "roundtrip").signal_counts()["rectification_reminder"] == fired
+
+
+@pytest.mark.parametrize("name", _paths_with("withdraw"))
+def test_withdrawal_payload_arrives_as_withdrawal(walked, name):
+    [payload] = [s["withdraw"] for s in PATHS[name]["steps"] if "withdraw" in s]
+    assert walked(name, "roundtrip").inst.data["withdrawal"] == payload
+
+
+@pytest.mark.parametrize("name, handling_org, supervising_org", [
+    ("rectified", "HY-GOV", "HY-CREDIT"),  # county agency: its county government; county credit office
+    ("public_institution_respondent", "BB-DATA", "BB-CREDIT"),  # public institution: its competent agency
+    ("misroute_return_then_unfounded", "BB-HOUSING", "HY-CREDIT"),  # returned and rerouted by intake
+])
+def test_routing_scripts_resolve_orgs_through_the_directory(walked, name, handling_org, supervising_org):
+    data = walked(name, "roundtrip").inst.data
+    assert (data["handling_org"], data["supervising_org"]) == (handling_org, supervising_org)
+
+
+@pytest.mark.parametrize("name, deadline", [
+    ("rectified", "2026-03-30T23:59:59+08:00"),  # 20 workdays after Mon 2 March 2026
+    # extended by 5 workdays on 31 March: skips the Qingming holiday (4-6 April 2026)
+    ("rectification_overdue_extended_then_rectified", "2026-04-08T23:59:59+08:00"),
+])
+def test_rectification_deadline_follows_the_working_day_calendar(walked, name, deadline):
+    assert walked(name, "roundtrip").inst.data["rectify_deadline"] == deadline
 
 
 @pytest.mark.parametrize("mode", MODES)

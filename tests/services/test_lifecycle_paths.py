@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db import db
-from app.models import Case, ReadyTask, Timer
+from app.models import Case, OutboxMessage, ReadyTask, Timer
 from app.services.audit import verify_chain
 from tests.drive import ServiceDriver, run_path, travel
 from tests.lifecycle_paths import PATHS
@@ -22,6 +22,10 @@ def test_path_reaches_its_outcome(app, demo, name):
         assert db.session.execute(
             select(Timer).where(Timer.case_id == case.id, Timer.fired_at.is_(None))).first() is None
         assert verify_chain(db.session)[0]
+        topics = db.session.execute(select(OutboxMessage.topic).where(OutboxMessage.case_id == case.id)).scalars().all()
+        assert topics.count("case_closed") == 1
+        determined = path["outcome"] == "breach_repaired"
+        assert ("breach_determined" in topics) == determined and ("credit_repaired" in topics) == determined
         db.session.remove()
 
 
