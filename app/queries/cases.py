@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.errors import NotFound
 from app.identifiers import mask_phone
-from app.models import AuditEvent, Case, ProcessInstance, ReadyTask, TaskLog, Timer
+from app.models import AuditEvent, Case, Org, ProcessInstance, ReadyTask, TaskLog, Timer
 from app.policy import Actor, can_view_case
 
 
@@ -25,8 +25,6 @@ def task_dict(t: ReadyTask) -> dict:
 
 
 def _org_codes(session: Session) -> dict[int, str]:
-    from app.models import Org
-
     return dict(session.execute(select(Org.id, Org.code)).all())
 
 
@@ -80,8 +78,6 @@ def public_view(session: Session, case: Case) -> dict:
     events = session.execute(
         select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.public.is_(True)).order_by(AuditEvent.seq)
     ).scalars()
-    from app.models import Org
-
     handling = session.get(Org, case.handling_org_id) if case.handling_org_id else None
     return {
         "case_no": case.case_no, "status": case.status, "stage": case.stage, "outcome": case.outcome,

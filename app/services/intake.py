@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from app.errors import Conflict, InvalidSubmission, NotAllowed, NotFound
 from app.identifiers import normalize_code
 from app.models import Case, CaseSequence, Org
 from app.policy import Actor, can_file_complaint_for_channel
-from app.services import workflow
+from app.services import audit, workflow
 from app.services.deployment import latest_definition
 from app.services.engine_context import EngineContext
 from app.task_forms import validate
@@ -144,16 +145,12 @@ def register_complaint(
         "contract_title": contract.get("title", ""),
     }
     workflow.start(ctx, definition, initial, actor, case=case)
-    from app.services import audit
-
     audit.append(ctx.session, actor, "complaint_registered", ctx.now, case_id=case.id, instance_id=case.instance_id,
                  detail={"case_no": case.case_no, "channel": channel, "accepting_org": accepting.code}, public=True)
     return Registered(case, query_code, False)
 
 
-def _date(value):
-    from datetime import date
-
+def _date(value) -> date | None:
     return date.fromisoformat(value) if value else None
 
 

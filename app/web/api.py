@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.db import db
 from app.errors import InvalidSubmission, NotAllowed, NotFound
-from app.models import Case, ProcessInstance, ReadyTask
+from app.models import Case, ProcessDefinition, ProcessInstance, ReadyTask
 from app.policy import Actor, can_act_on_task, can_start_process, can_view_case
 from app.queries.cases import case_by_no, case_detail, public_view, task_dict
 from app.queries.tasks import tasks_for
@@ -28,7 +28,7 @@ def _data_field() -> dict:
     return data
 
 
-def _next_tasks(ctx, case_id, instance_id, actor: Actor) -> list[dict]:
+def _next_tasks(instance_id: int, actor: Actor) -> list[dict]:
     q = select(ReadyTask).where(ReadyTask.instance_id == instance_id)
     return [task_dict(t) for t in db.session.execute(q).scalars() if actor.kind != "complainant" or t.role == "complainant"]
 
@@ -100,7 +100,7 @@ def public_complete(case_no, task_id):
     ctx = engine_context()
     task_service.complete_task(ctx, actor, task_id, _data_field(), locale=locale())
     return jsonify({"case_no": case.case_no, "status": case.status, "stage": case.stage,
-                    "next_tasks": _next_tasks(ctx, case.id, case.instance_id, actor)})
+                    "next_tasks": _next_tasks(case.instance_id, actor)})
 
 
 @endpoint(api_bp, "/public/cases/{case_no}/withdraw", "POST", "The complainant withdraws the complaint",
@@ -136,8 +136,6 @@ def _task_for_caller(task_id) -> ReadyTask:
 def get_task(task_id):
     task = _task_for_caller(task_id)
     instance = db.session.get(ProcessInstance, task.instance_id)
-    from app.models import ProcessDefinition
-
     definition = db.session.get(ProcessDefinition, instance.definition_id)
     forms = definition.files.get("forms", {})
     body = task_dict(task)
@@ -157,7 +155,7 @@ def complete_task(task_id):
     case = loaded.case
     return jsonify({"case_no": case.case_no if case else None, "status": case.status if case else loaded.row.status,
                     "stage": case.stage if case else None, "instance_id": loaded.row.id,
-                    "next_tasks": _next_tasks(ctx, case.id if case else None, loaded.row.id, actor)})
+                    "next_tasks": _next_tasks(loaded.row.id, actor)})
 
 
 @endpoint(api_bp, "/process-instances", "POST", "Start a deployed process (process owners)", tags=["processes"],
@@ -178,7 +176,7 @@ def start_process():
     ctx = engine_context()
     loaded = workflow.start(ctx, definition, data, actor)
     return jsonify({"instance_id": loaded.row.id, "status": loaded.row.status, "key": key,
-                    "version": definition.version, "next_tasks": _next_tasks(ctx, None, loaded.row.id, actor)}), 201
+                    "version": definition.version, "next_tasks": _next_tasks(loaded.row.id, actor)}), 201
 
 
 @endpoint(api_bp, "/process-instances/{instance_id}", "GET", "A process instance (process owners)", tags=["processes"])

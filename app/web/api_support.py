@@ -2,6 +2,8 @@
 documents each route from the same declaration that registers it."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Callable
@@ -118,6 +120,4 @@ def openapi_document() -> dict:
 
 
 def _path_params(path: str) -> list[str]:
-    import re
-
     return re.findall(r"{([a-z_]+)}", path)
