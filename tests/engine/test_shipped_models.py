@@ -14,7 +14,7 @@ import copy
 import json
 from collections import Counter
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache
 from itertools import count
 from pathlib import Path
 
@@ -83,7 +83,7 @@ def spec_json(compiled) -> str:
     return dump_spec(compiled)
 
 
-@lru_cache(maxsize=None)
+@cache
 def form_schema(filename: str) -> dict:
     return json.loads((FORMS_DIR / filename).read_text(encoding="utf-8"))
 
