@@ -58,6 +58,18 @@ def parse_forms(raw_forms: dict[str, bytes]) -> dict[str, dict]:
     return forms
 
 
+def _missing_due_rules(package, key: str) -> list[Problem]:
+    """Every user task of a case process (one with lanes) needs a time limit (DESIGN §2)."""
+    tasks = package.user_tasks(key)
+    if not any(t.lane for t in tasks):
+        return []
+    return [
+        Problem(message="user task has no dueRule (e.g. '10 workdays', '5 days', 'until rectify_deadline')",
+                file=package.file_of(t.process_id), element_id=t.spec_id, element_name=t.name or "", code="no-due-rule")
+        for t in tasks if not (t.properties or {}).get("dueRule")
+    ]
+
+
 def _bundle_hash(key: str, bpmn: dict, dmn: dict, forms: dict) -> str:
     h = hashlib.sha256(key.encode())
     for group in (bpmn, dmn, forms):
@@ -90,6 +102,7 @@ def deploy_files(
             problems += [Problem(message=m, file=name, code="form-unsupported") for m in check_supported(schema, ui)]
     for key in package.root_process_ids:
         problems += lint(package, key, forms, set(KNOWN_LANES), set(HELPER_NAMES))
+        problems += _missing_due_rules(package, key)
     if problems:
         raise DefinitionInvalid(problems)
     compiled = {key: package.compile(key) for key in package.root_process_ids}

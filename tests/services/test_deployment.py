@@ -103,3 +103,17 @@ def test_only_process_owners_may_deploy(ctx_app, model_dir):
     handler = Actor(kind="staff", label="h", user_id=1, role="handler", org_id=1)
     with pytest.raises(NotAllowed):
         deploy_dirs(db.session, handler, clock.now(), model_dir, model_dir)
+
+
+def test_a_case_process_user_task_without_due_rule_is_refused(ctx_app, tmp_path):
+    from app.config import ROOT
+
+    d = tmp_path / "lifecycle"
+    shutil.copytree(ROOT / "bpmn", d)
+    verification = d / "complaint_verification.bpmn"
+    verification.write_text(verification.read_text().replace(
+        '<spiffworkflow:property name="dueRule" value="10 workdays" />', ""))
+    with pytest.raises(DefinitionInvalid) as info:
+        with unit_of_work(db.session):
+            deploy_dirs(db.session, SYSTEM, clock.now(), d, ROOT / "forms")
+    assert [(p.element_id, p.code) for p in info.value.problems] == [("verify", "no-due-rule")]
