@@ -190,8 +190,32 @@ def run_instance(client: Client, lat: dict[str, list[float]]) -> str | None:
     return None
 
 
+def cpu_snapshot(server_pid: int | None) -> dict:
+    """CPU seconds per process, grouped: gunicorn (master + workers), postgres (all backends)."""
+    snap = {"gunicorn": {}, "postgres": {}, "client": time.process_time(), "machine": common.total_cpu_seconds()}
+    if server_pid:
+        for pid in [server_pid, *common.children(server_pid)]:
+            snap["gunicorn"][pid] = common.proc_cpu_seconds(pid)
+    for pid in common.pids_named("postgres"):
+        snap["postgres"][pid] = common.proc_cpu_seconds(pid)
+    return snap
+
+
+def cpu_delta_ms(before: dict, after: dict, per: int) -> dict:
+    """CPU milliseconds per instance by group between two snapshots."""
+    if per <= 0:
+        return {}
+    out = {}
+    for group in ("gunicorn", "postgres"):
+        total = sum(max(0.0, sec - before[group].get(pid, 0.0)) for pid, sec in after[group].items())
+        out[group] = round(total * 1000 / per, 2)
+    out["client"] = round((after["client"] - before["client"]) * 1000 / per, 2)
+    out["machine"] = round((after["machine"] - before["machine"]) * 1000 / per, 2)
+    return out
+
+
 def run_level(port: int, token: str, n: int, clients: int, time_limit: float, request_timeout: float,
-              max_errors: int = 20) -> dict:
+              max_errors: int = 20, server_pid: int | None = None) -> dict:
     lock = threading.Lock()
     state = {"next": 0, "ok": 0, "errors": []}
     lat = {k: [] for k in ("start", "complete", "complete_1", "complete_2", "complete_3")}
@@ -223,12 +247,14 @@ def run_level(port: int, token: str, n: int, clients: int, time_limit: float, re
             client.close()
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True, name=f"client-{i}") for i in range(clients)]
+    cpu0 = cpu_snapshot(server_pid)
     t0 = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=max(0.0, deadline - time.monotonic()) + request_timeout * 4 + 5)
     wall = time.perf_counter() - t0
+    cpu1 = cpu_snapshot(server_pid)
     stop.set()
     for m in per_thread:
         for k, v in m.items():
@@ -242,6 +268,10 @@ def run_level(port: int, token: str, n: int, clients: int, time_limit: float, re
         "instances_per_s": round(state["ok"] / wall, 2) if wall > 0 else None,
         "requests_per_s": round(requests / wall, 2) if wall > 0 else None,
         "ops": ops,
+        # CPU ms per completed instance (4 requests): where the 2 cores go
+        "cpu_ms_per_instance": cpu_delta_ms(cpu0, cpu1, state["ok"]),
+        "cpu_busy_fraction": round((cpu1["machine"] - cpu0["machine"]) / (wall * (os.cpu_count() or 1)), 2)
+        if wall > 0 else None,
     }
 
 
@@ -270,10 +300,12 @@ def bench_database(db: str, args, log_dir: Path) -> dict:
                     raise RuntimeError(f"warm-up failed: {w['error_samples']}")
             for c in args.clients:
                 print(f"[{db}] {args.n} instances with {c} client(s) (limit {args.time_limit:.0f} s) ...", flush=True)
-                level = run_level(server.port, server.token, args.n, c, args.time_limit, args.request_timeout)
+                level = run_level(server.port, server.token, args.n, c, args.time_limit, args.request_timeout,
+                                  server_pid=server.proc.pid)
                 result["levels"].append(level)
                 print(f"[{db}]   {level['instances_per_s']} instances/s, complete median "
-                      f"{level['ops']['complete']['median_ms']} ms, errors {level['errors']}", flush=True)
+                      f"{level['ops']['complete']['median_ms']} ms, errors {level['errors']}; CPU ms/instance "
+                      f"{level['cpu_ms_per_instance']}, machine busy {level['cpu_busy_fraction']:.0%}", flush=True)
                 if level["error_samples"]:
                     print(f"[{db}]   first errors: {level['error_samples'][:3]}", flush=True)
     finally:
@@ -288,8 +320,9 @@ def bench_database(db: str, args, log_dir: Path) -> dict:
 
 def print_table(results: list[dict]) -> None:
     head = (f"{'db':9s} {'clients':>7s} {'inst':>5s} {'err':>4s} {'wall s':>7s} {'inst/s':>7s} {'req/s':>7s} "
-            f"{'start med':>9s} {'p95':>7s} {'compl med':>9s} {'p95':>7s}")
-    print("\nHTTP load (approval3: start + 3 completes; latencies in ms, client-side)")
+            f"{'start med':>9s} {'p95':>7s} {'compl med':>9s} {'p95':>7s} {'srv cpu':>8s} {'busy':>5s}")
+    print("\nHTTP load (approval3: start + 3 completes; latencies in ms, client-side; srv cpu = gunicorn CPU ms "
+          "per instance; busy = share of all cores in use)")
     print(head)
     print("-" * len(head))
     for r in results:
@@ -301,7 +334,9 @@ def print_table(results: list[dict]) -> None:
             print(f"{r['db']:9s} {lv['clients']:>7d} {lv['completed_instances']:>5d} {lv['errors']:>4d} "
                   f"{lv['wall_s']:>7.1f} {common.fmt(lv['instances_per_s'], 7)} {common.fmt(lv['requests_per_s'], 7)} "
                   f"{common.fmt(s['median_ms'], 9)} {common.fmt(s['p95_ms'], 7)} "
-                  f"{common.fmt(c['median_ms'], 9)} {common.fmt(c['p95_ms'], 7)}"
+                  f"{common.fmt(c['median_ms'], 9)} {common.fmt(c['p95_ms'], 7)} "
+                  f"{common.fmt(lv['cpu_ms_per_instance'].get('gunicorn'), 8)} "
+                  f"{'' if lv['cpu_busy_fraction'] is None else format(lv['cpu_busy_fraction'], '.0%'):>5s}"
                   + ("  (time limit hit)" if lv["time_limited"] else ""))
 
 

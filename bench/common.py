@@ -163,3 +163,47 @@ def redact(url: str) -> str:
         user = netloc.split("@", 1)[0].split(":", 1)[0]
         netloc = f"{user}:***@{netloc.split('@', 1)[1]}"
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+# -- CPU accounting (Linux /proc, read-only) ---------------------------------------------------
+_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """user+system CPU seconds of one process (0.0 if it is gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = raw[raw.rfind(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / _TCK
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def pids_named(name: str) -> list[int]:
+    out = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if (p / "comm").read_text().strip() == name:
+                    out.append(int(p.name))
+            except OSError:
+                pass
+    return out
+
+
+def total_cpu_seconds() -> float:
+    """All CPUs, all processes: busy (non-idle, non-iowait) seconds since boot, from /proc/stat."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    v = [int(x) for x in first]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    return (sum(v[:8]) - idle) / _TCK
