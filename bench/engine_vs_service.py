@@ -105,7 +105,7 @@ def bench_service(app, n: int, time_limit: float) -> dict:
     from app.models import ReadyTask, User
     from app.services import tasks as task_service, workflow
     from app.services.accounts import actor_for
-    from app.services.deployment import latest_definition
+    from app.services.definitions import latest as latest_definition
     from app.services.engine_context import EngineContext
 
     step, ctx_load, service, commit, start = [], [], [], [], []

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy 2 models, one module per aggregate."""
 from app.models.audit import AuditEvent, AuditHead, OutboxMessage
+from app.models.cache_version import CacheVersion
 from app.models.calendar import CalendarOverride, CalendarYear
 from app.models.case import Case, CaseSequence
 from app.models.definition import ProcessDefinition
@@ -9,6 +10,6 @@ from app.models.task import ReadyTask, TaskLog, Timer
 from app.models.user import ApiToken, User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "AuditHead", "CalendarOverride", "CalendarYear", "Case", "CaseSequence",
+    "ApiToken", "AuditEvent", "AuditHead", "CacheVersion", "CalendarOverride", "CalendarYear", "Case", "CaseSequence",
     "Org", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "ReadyTask", "TaskLog", "Timer", "User",
 ]

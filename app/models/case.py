@@ -67,10 +67,10 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    respondent_org: Mapped[Org] = relationship(foreign_keys=[respondent_org_id], lazy="joined")
-    accepting_org: Mapped[Org] = relationship(foreign_keys=[accepting_org_id], lazy="joined")
-    handling_org: Mapped[Org | None] = relationship(foreign_keys=[handling_org_id], lazy="joined")
-    supervising_org: Mapped[Org | None] = relationship(foreign_keys=[supervising_org_id], lazy="joined")
+    respondent_org: Mapped[Org] = relationship(foreign_keys=[respondent_org_id], lazy="select")
+    accepting_org: Mapped[Org] = relationship(foreign_keys=[accepting_org_id], lazy="select")
+    handling_org: Mapped[Org | None] = relationship(foreign_keys=[handling_org_id], lazy="select")
+    supervising_org: Mapped[Org | None] = relationship(foreign_keys=[supervising_org_id], lazy="select")
 
 
 class CaseSequence(Base):

@@ -24,6 +24,7 @@ class ProcessInstance(Base):
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    next_timer_at: Mapped[datetime | None]  # earliest pending timer (None: no timer waits)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     __mapper_args__ = {"version_id_col": lock_version}

@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.models.org import Org
 
 
 class ReadyTask(Base):
@@ -33,8 +32,6 @@ class ReadyTask(Base):
     due_rule: Mapped[str | None] = mapped_column(String(80))
     due_basis: Mapped[dict | None] = mapped_column(JSON)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-    org: Mapped[Org | None] = relationship(lazy="joined")
 
 
 class Timer(Base):

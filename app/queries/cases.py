@@ -1,6 +1,8 @@
 """Read side for cases: staff view and the complainant's public view (projections only)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -9,23 +11,26 @@ from app.errors import NotFound
 from app.identifiers import mask_phone
 from app.models import AuditEvent, Case, Org, ProcessInstance, ReadyTask, TaskLog, Timer
 from app.policy import Actor, can_view_case
+from app.services.reference_cache import reference_data
 
 
 def _iso(dt):
     return clock.local(dt).isoformat(timespec="seconds") if dt else None
 
 
-def task_dict(t: ReadyTask) -> dict:
+def task_dict(t: ReadyTask, codes: Mapping[int, str]) -> dict:
     return {
         "id": t.id, "case_id": t.case_id, "instance_id": t.instance_id, "task": t.spec_id, "name": t.name,
-        "role": t.role, "org": t.org.code if t.org else None, "stage": t.stage,
+        "role": t.role, "org": codes.get(t.org_id) if t.org_id else None, "stage": t.stage,
         "form": t.form, "instructions": t.instructions, "created_at": _iso(t.created_at), "due_at": _iso(t.due_at),
         "due_rule": t.due_rule, "due_basis": t.due_basis,
     }
 
 
-def _org_codes(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Org.id, Org.code)).all())
+def org_codes(session: Session) -> Mapping[int, str]:
+    """id -> code from the cached org directory (no query when the directory is unchanged)."""
+    directory, _calendar = reference_data(session)
+    return directory.codes_by_id
 
 
 def case_by_no(session: Session, actor: Actor, case_no: str) -> Case:
@@ -36,7 +41,7 @@ def case_by_no(session: Session, actor: Actor, case_no: str) -> Case:
 
 
 def case_detail(session: Session, case: Case) -> dict:
-    codes = _org_codes(session)
+    codes = org_codes(session)
     instance = session.get(ProcessInstance, case.instance_id) if case.instance_id else None
     tasks = session.execute(select(ReadyTask).where(ReadyTask.case_id == case.id).order_by(ReadyTask.due_at)).scalars()
     timers = session.execute(select(Timer).where(Timer.case_id == case.id).order_by(Timer.due_at)).scalars()
@@ -56,7 +61,7 @@ def case_detail(session: Session, case: Case) -> dict:
         "facts": case.facts, "demands": case.demands,
         "data": instance.data if instance else {},
         "definition_id": instance.definition_id if instance else None,
-        "ready_tasks": [task_dict(t) for t in tasks],
+        "ready_tasks": [task_dict(t, codes) for t in tasks],
         "timers": [{"task": t.spec_id, "attached_to": t.attached_to, "kind": t.kind, "due_at": _iso(t.due_at),
                     "fired_at": _iso(t.fired_at)} for t in timers],
         "finished_tasks": [{"task": t.spec_id, "name": t.name, "state": t.state, "role": t.role, "org": codes.get(t.org_id),
@@ -72,6 +77,7 @@ PUBLIC_DATA_KEYS = ("intake_decision", "not_accepted_reason", "supplement_reques
 
 
 def public_view(session: Session, case: Case) -> dict:
+    codes = org_codes(session)
     instance = session.get(ProcessInstance, case.instance_id) if case.instance_id else None
     data = instance.data if instance else {}
     tasks = session.execute(select(ReadyTask).where(ReadyTask.case_id == case.id).order_by(ReadyTask.due_at)).scalars().all()
@@ -87,6 +93,6 @@ def public_view(session: Session, case: Case) -> dict:
         "result": {k: data[k] for k in PUBLIC_DATA_KEYS if k in data},
         "timeline": [{"at": _iso(e.at), "action": e.action,
                       "task": e.detail.get("name") if isinstance(e.detail, dict) else None} for e in events],
-        "my_tasks": [task_dict(t) for t in tasks if t.role == "complainant"],
+        "my_tasks": [task_dict(t, codes) for t in tasks if t.role == "complainant"],
         "can_withdraw": case.status == "open",
     }

@@ -12,6 +12,7 @@ from app.errors import InvalidSubmission, NotAllowed
 from app.models import CalendarOverride, CalendarYear
 from app.policy import Actor
 from app.services import audit
+from app.services.reference_cache import CALENDAR, bump
 
 
 @dataclass
@@ -47,6 +48,7 @@ def import_year(session: Session, actor: Actor, now: datetime, year: int, text: 
         session.add(CalendarYear(year=year, source_doc=source_doc, loaded_at=now))
     else:
         entry.source_doc, entry.loaded_at = source_doc, now
+    bump(session, CALENDAR)
     result = YearLoaded(year, sum(1 for r in rows if not r[1]), sum(1 for r in rows if r[1]))
     audit.append(session, actor, "calendar_year_loaded", now,
                  detail={"year": year, "source_doc": source_doc, "holidays": result.holidays, "workdays": result.workdays})

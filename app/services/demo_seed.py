@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Org, User
 from app.services.accounts import create_user, issue_token
+from app.services.reference_cache import DIRECTORY, bump
 
 # code, name, kind, level, region, superior, competent, credit_office, accepts
 ORGS: list[tuple] = [
@@ -82,6 +83,7 @@ def seed_orgs(session: Session) -> int:
         org.competent_org_id = existing[competent].id if competent else None
         org.is_credit_office = credit
         org.accepts_complaints = accepts
+    bump(session, DIRECTORY)
     session.flush()
     return created
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import build_package, dump_spec, lint
@@ -146,13 +146,3 @@ def deploy_dirs(session: Session, actor: Actor, now: datetime, bpmn_dir, forms_d
     if not bpmn:
         raise DefinitionInvalid([Problem(message=f"no .bpmn files in {bpmn_dir}", code="empty")])
     return deploy_files(session, actor, now, bpmn, dmn, forms, change_note)
-
-
-def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
-    return session.execute(
-        select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1)
-    ).scalar_one_or_none()
-
-
-def definition_count(session: Session) -> int:
-    return session.execute(select(func.count(ProcessDefinition.id))).scalar_one()

@@ -29,6 +29,7 @@ class Directory:
     def __init__(self, entries: list[OrgEntry]):
         self.by_code = {e.code: e for e in entries}
         self.by_id = {e.id: e for e in entries}
+        self.codes_by_id = {e.id: e.code for e in entries}
 
     @classmethod
     def load(cls, session: Session) -> "Directory":

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.calendar import WorkingCalendar
 from app.engine import ScriptEnvironment
-from app.services.calendar_source import load_calendar
 from app.services.directory import Directory
+from app.services.reference_cache import reference_data
 
 HELPER_NAMES = frozenset(
     {"add_workdays", "add_days", "workdays_between", "now_iso", "route_org", "credit_office_for", "org_name"}
@@ -38,7 +38,8 @@ class EngineContext:
 
     @classmethod
     def load(cls, session: Session, now: datetime, script_time_limit: float = 2.0) -> "EngineContext":
-        return cls(session=session, now=now, directory=Directory.load(session), calendar=load_calendar(session),
+        directory, calendar = reference_data(session)
+        return cls(session=session, now=now, directory=directory, calendar=calendar,
                    script_time_limit=script_time_limit)
 
     def helpers(self) -> dict:

@@ -15,8 +15,7 @@ from app.errors import Conflict, InvalidSubmission, NotAllowed, NotFound
 from app.identifiers import normalize_code
 from app.models import Case, CaseSequence, Org
 from app.policy import Actor, can_file_complaint_for_channel
-from app.services import audit, workflow
-from app.services.deployment import latest_definition
+from app.services import audit, definitions, workflow
 from app.services.engine_context import EngineContext
 from app.task_forms import validate
 
@@ -43,10 +42,10 @@ def query_code_matches(case: Case, code: str | None) -> bool:
 
 
 def intake_schema(ctx: EngineContext) -> dict:
-    definition = latest_definition(ctx.session, LIFECYCLE_KEY)
-    if definition is None or INTAKE_FORM not in definition.files.get("forms", {}):
+    definition = definitions.latest(ctx.session, LIFECYCLE_KEY)
+    if definition is None or definition.form(INTAKE_FORM) is None:
         raise NotFound("the complaint process is not deployed")
-    return definition.files["forms"][INTAKE_FORM]
+    return definition.form(INTAKE_FORM)
 
 
 def _next_case_no(ctx: EngineContext) -> str:
@@ -113,7 +112,7 @@ def register_complaint(
         accepting = ctx.directory.by_id[actor.org_id]
     else:
         accepting = ctx.directory.get(PUBLIC_ACCEPTING_ORG)
-    definition = latest_definition(ctx.session, LIFECYCLE_KEY)
+    definition = definitions.latest(ctx.session, LIFECYCLE_KEY)
     query_code = "".join(secrets.choice(QUERY_ALPHABET) for _ in range(10))
     case = Case(
         case_no=_next_case_no(ctx), query_code_hash=hash_query_code(query_code), status="open", stage="intake",

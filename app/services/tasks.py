@@ -11,16 +11,12 @@ from app.services.engine_context import EngineContext
 from app.task_forms import validate
 
 
-def _visible_task(ctx: EngineContext, actor: Actor, task_id: str) -> ReadyTask:
-    task = ctx.session.get(ReadyTask, task_id)
-    if task is None:
-        _raise_for_finished(ctx, actor, task_id)
+def _check_may_act(ctx: EngineContext, actor: Actor, task: ReadyTask) -> None:
     if not can_act_on_task(actor, task):
         case = ctx.session.get(Case, task.case_id) if task.case_id else None
         if case is None or not can_view_case(actor, case) or not actor.is_staff:
             raise NotFound("task not found")  # another org's task does not exist for this caller
         raise TaskNotAvailable("this task is for another role or organisation")
-    return task
 
 
 def _raise_for_finished(ctx: EngineContext, actor: Actor, task_id: str) -> None:
@@ -39,27 +35,17 @@ def _raise_for_finished(ctx: EngineContext, actor: Actor, task_id: str) -> None:
     raise NotFound("task not found")
 
 
-def form_schema(loaded_or_definition, form_name: str | None) -> dict | None:
-    definition = getattr(loaded_or_definition, "definition", loaded_or_definition)
-    if not form_name:
-        return None
-    return definition.files.get("forms", {}).get(form_name)
-
-
 def complete_task(ctx: EngineContext, actor: Actor, task_id: str, data: dict, locale: str = "zh") -> workflow.Loaded:
     """Returns the loaded instance after the step (its ready tasks are in the projection)."""
     if not isinstance(data, dict):
         raise InvalidSubmission({"data": ["must be an object" if locale == "en" else "必须是对象"]})
-    task = _visible_task(ctx, actor, task_id)
-    instance_id = task.instance_id
-    loaded = workflow.load_locked(ctx, instance_id)
-    # re-read the projection after taking the lock: another request may have finished the task
-    task = ctx.session.execute(
-        select(ReadyTask).where(ReadyTask.id == task_id).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    loaded = workflow.load_locked_for_task(ctx, task_id)
+    # the projection as re-read under the lock: another request may have finished the task meanwhile
+    task = loaded.ready_rows.get(task_id) if loaded is not None else None
     if task is None:
-        raise TaskNotAvailable("this task has already been completed or cancelled")
-    schema = form_schema(loaded, task.form)
+        _raise_for_finished(ctx, actor, task_id)
+    _check_may_act(ctx, actor, task)
+    schema = loaded.definition.form(task.form)
     if schema is not None:
         validate(schema, data, locale=locale, org_codes=set(ctx.directory.by_code))
     loaded.engine.complete_task(task_id, data)

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from app.calendar import compute_due
 from app.engine import SERIALIZER_VERSION, Instance, load_spec
 from app.errors import CalendarNotCovered, NotFound
-from app.models import Case, OutboxMessage, ProcessDefinition, ProcessInstance, ReadyTask, TaskLog, Timer
+from app.models import Case, OutboxMessage, ProcessInstance, ReadyTask, TaskLog, Timer
 from app.policy import Actor
-from app.services import audit
+from app.services import audit, definitions
+from app.services.definitions import DefinitionSnapshot
 from app.services.engine_context import EngineContext
 
 DEFAULT_ORG_VARIABLE = {"intake_officer": "accepting_org", "handler": "handling_org", "supervisor": "supervising_org"}
@@ -26,9 +27,10 @@ PUBLIC_SIGNALS = {"breach_determined", "credit_repaired", "sanctions_proposed", 
 @dataclass
 class Loaded:
     row: ProcessInstance
-    definition: ProcessDefinition
+    definition: DefinitionSnapshot
     engine: Instance
     case: Case | None
+    ready_rows: dict[str, ReadyTask] = field(default_factory=dict)  # the projection as locked / as written
     completed_task_ids: set = field(default_factory=set)
 
 
@@ -45,15 +47,16 @@ def log_completion(ctx: EngineContext, loaded: Loaded, task: ReadyTask, actor: A
     ctx.session.add(_log_entry(task, "completed", ctx.now, actor.user_id, actor.label, data))
 
 
-def compiled_for(definition: ProcessDefinition):
-    return load_spec(definition.spec_json, cache_key=f"def-{definition.id}-{definition.sha256[:12]}")
+def compiled_for(definition: DefinitionSnapshot):
+    return load_spec(definition.spec_json, cache_key=definition.spec_cache_key)
 
 
 def _json_safe(data: dict) -> dict:
     return json.loads(json.dumps(data, ensure_ascii=False, default=str))
 
 
-def start(ctx: EngineContext, definition: ProcessDefinition, data: dict, actor: Actor, case: Case | None = None) -> Loaded:
+def start(ctx: EngineContext, definition: DefinitionSnapshot, data: dict, actor: Actor,
+          case: Case | None = None) -> Loaded:
     engine = Instance.start(compiled_for(definition), data, ctx.env)
     row = ProcessInstance(
         definition_id=definition.id, status="running", state_json="{}", serializer_version=SERIALIZER_VERSION,
@@ -70,15 +73,37 @@ def start(ctx: EngineContext, definition: ProcessDefinition, data: dict, actor: 
 
 def load_locked(ctx: EngineContext, instance_id: int) -> Loaded:
     """Lock the instance row (FOR UPDATE; SQLite already holds the write lock), refresh it, load the engine."""
-    row = ctx.session.execute(
-        select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update().execution_options(populate_existing=True)
+    return _load(ctx, ProcessInstance.id == instance_id)
+
+
+def load_locked_for_task(ctx: EngineContext, task_id: str) -> Loaded | None:
+    """Lock the instance that owns ready task `task_id` in one statement; None if no such ready task."""
+    owner = select(ReadyTask.instance_id).where(ReadyTask.id == task_id).scalar_subquery()
+    try:
+        return _load(ctx, ProcessInstance.id == owner)
+    except NotFound:
+        return None
+
+
+def _load(ctx: EngineContext, condition) -> Loaded:
+    session = ctx.session
+    row = session.execute(
+        select(ProcessInstance).where(condition).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if row is None:
         raise NotFound("process instance not found")
-    definition = ctx.session.get(ProcessDefinition, row.definition_id)
-    case = ctx.session.execute(select(Case).where(Case.instance_id == row.id)).scalar_one_or_none()
+    definition = definitions.definition(session, row.definition_id)
+    ready_rows = {t.id: t for t in session.execute(
+        select(ReadyTask).where(ReadyTask.instance_id == row.id).execution_options(populate_existing=True)).scalars()}
+    case_ids = {t.case_id for t in ready_rows.values()}
+    if case_ids == {None}:
+        case = None
+    elif len(case_ids) == 1:
+        case = session.get(Case, case_ids.pop())
+    else:
+        case = session.execute(select(Case).where(Case.instance_id == row.id)).scalar_one_or_none()
     engine = Instance.load(compiled_for(definition), row.state_json, ctx.env)
-    return Loaded(row=row, definition=definition, engine=engine, case=case)
+    return Loaded(row=row, definition=definition, engine=engine, case=case, ready_rows=ready_rows)
 
 
 def persist(ctx: EngineContext, loaded: Loaded, actor: Actor, action: str, detail: dict, public: bool = False) -> None:
@@ -122,7 +147,7 @@ def _due(ctx: EngineContext, rule: str | None, data: dict) -> tuple[datetime | N
 
 def _sync_ready_tasks(ctx: EngineContext, loaded: Loaded, data: dict) -> list[ReadyTask]:
     session = ctx.session
-    existing = {t.id: t for t in session.execute(select(ReadyTask).where(ReadyTask.instance_id == loaded.row.id)).scalars()}
+    existing = loaded.ready_rows
     current = loaded.engine.ready_tasks()
     keep = {t.id for t in current}
     for task_id, row in existing.items():
@@ -147,15 +172,19 @@ def _sync_ready_tasks(ctx: EngineContext, loaded: Loaded, data: dict) -> list[Re
             )
             session.add(row)
         result.append(row)
-    session.flush()
+    loaded.ready_rows = {r.id: r for r in result}
     return result
 
 
 def _sync_timers(ctx: EngineContext, loaded: Loaded) -> None:
     session = ctx.session
+    current = {t.task_id: t for t in loaded.engine.waiting_timers()}
+    had_timers = loaded.row.next_timer_at is not None
+    loaded.row.next_timer_at = min((t.due_at for t in current.values()), default=None)
+    if not current and not had_timers:
+        return  # nothing waited before and nothing waits now: the projection has no pending rows
     pending = {t.task_id: t for t in session.execute(
         select(Timer).where(Timer.instance_id == loaded.row.id, Timer.fired_at.is_(None))).scalars()}
-    current = {t.task_id: t for t in loaded.engine.waiting_timers()}
     for task_id, row in pending.items():
         waiting = current.get(task_id)
         if waiting is None:

@@ -6,12 +6,11 @@ from sqlalchemy import select
 
 from app.db import db
 from app.errors import InvalidSubmission, NotAllowed, NotFound
-from app.models import Case, ProcessDefinition, ProcessInstance, ReadyTask
+from app.models import Case, ProcessInstance, ReadyTask
 from app.policy import Actor, can_act_on_task, can_start_process, can_view_case
-from app.queries.cases import case_by_no, case_detail, public_view, task_dict
+from app.queries.cases import case_by_no, case_detail, org_codes, public_view, task_dict
 from app.queries.tasks import tasks_for
-from app.services import intake, tasks as task_service, withdrawal, workflow
-from app.services.deployment import latest_definition
+from app.services import definitions, intake, tasks as task_service, withdrawal, workflow
 from app.web.api_support import current_actor, endpoint, engine_context, json_body, locale, openapi_document
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -28,9 +27,11 @@ def _data_field() -> dict:
     return data
 
 
-def _next_tasks(instance_id: int, actor: Actor) -> list[dict]:
-    q = select(ReadyTask).where(ReadyTask.instance_id == instance_id)
-    return [task_dict(t) for t in db.session.execute(q).scalars() if actor.kind != "complainant" or t.role == "complainant"]
+def _next_tasks(ctx, loaded, actor: Actor) -> list[dict]:
+    """The tasks the step left ready (as just written; no re-read)."""
+    codes = ctx.directory.codes_by_id
+    return [task_dict(t, codes) for t in loaded.ready_rows.values()
+            if actor.kind != "complainant" or t.role == "complainant"]
 
 
 @endpoint(api_bp, "/openapi.json", "GET", "This OpenAPI document", auth="public", tags=["meta"])
@@ -98,9 +99,9 @@ def public_complete(case_no, task_id):
     case = _public_case(case_no)
     actor = Actor.complainant(case.id)
     ctx = engine_context()
-    task_service.complete_task(ctx, actor, task_id, _data_field(), locale=locale())
+    loaded = task_service.complete_task(ctx, actor, task_id, _data_field(), locale=locale())
     return jsonify({"case_no": case.case_no, "status": case.status, "stage": case.stage,
-                    "next_tasks": _next_tasks(case.instance_id, actor)})
+                    "next_tasks": _next_tasks(ctx, loaded, actor)})
 
 
 @endpoint(api_bp, "/public/cases/{case_no}/withdraw", "POST", "The complainant withdraws the complaint",
@@ -116,7 +117,8 @@ def public_withdraw(case_no):
 
 @endpoint(api_bp, "/tasks", "GET", "Ready tasks the caller may act on, least time left first", tags=["tasks"])
 def list_tasks():
-    return jsonify({"tasks": [task_dict(t) for t in tasks_for(db.session, current_actor())]})
+    codes = org_codes(db.session)
+    return jsonify({"tasks": [task_dict(t, codes) for t in tasks_for(db.session, current_actor())]})
 
 
 def _task_for_caller(task_id) -> ReadyTask:
@@ -136,10 +138,9 @@ def _task_for_caller(task_id) -> ReadyTask:
 def get_task(task_id):
     task = _task_for_caller(task_id)
     instance = db.session.get(ProcessInstance, task.instance_id)
-    definition = db.session.get(ProcessDefinition, instance.definition_id)
-    forms = definition.files.get("forms", {})
-    body = task_dict(task)
-    body.update(schema=forms.get(task.form), ui=forms.get(task.ui_form) if task.ui_form else None,
+    definition = definitions.definition(db.session, instance.definition_id)
+    body = task_dict(task, org_codes(db.session))
+    body.update(schema=definition.form(task.form), ui=definition.form(task.ui_form),
                 data=instance.data, can_complete=can_act_on_task(current_actor(), task))
     return jsonify(body)
 
@@ -155,7 +156,7 @@ def complete_task(task_id):
     case = loaded.case
     return jsonify({"case_no": case.case_no if case else None, "status": case.status if case else loaded.row.status,
                     "stage": case.stage if case else None, "instance_id": loaded.row.id,
-                    "next_tasks": _next_tasks(loaded.row.id, actor)})
+                    "next_tasks": _next_tasks(ctx, loaded, actor)})
 
 
 @endpoint(api_bp, "/process-instances", "POST", "Start a deployed process (process owners)", tags=["processes"],
@@ -170,13 +171,13 @@ def start_process():
     key, data = body.get("process_key"), body.get("data", {})
     if not isinstance(key, str) or not isinstance(data, dict):
         raise InvalidSubmission({"process_key": ["required string"], "data": ["must be an object"]})
-    definition = latest_definition(db.session, key)
+    definition = definitions.latest(db.session, key)
     if definition is None:
         raise NotFound(f"no deployed process {key!r}")
     ctx = engine_context()
     loaded = workflow.start(ctx, definition, data, actor)
     return jsonify({"instance_id": loaded.row.id, "status": loaded.row.status, "key": key,
-                    "version": definition.version, "next_tasks": _next_tasks(loaded.row.id, actor)}), 201
+                    "version": definition.version, "next_tasks": _next_tasks(ctx, loaded, actor)}), 201
 
 
 @endpoint(api_bp, "/process-instances/{instance_id}", "GET", "A process instance (process owners)", tags=["processes"])
@@ -189,6 +190,6 @@ def get_instance(instance_id):
         raise NotFound("instance not found")
     tasks = db.session.execute(select(ReadyTask).where(ReadyTask.instance_id == row.id)).scalars()
     return jsonify({"instance_id": row.id, "status": row.status, "data": row.data,
-                    "ready_tasks": [task_dict(t) for t in tasks]})
+                    "ready_tasks": [task_dict(t, org_codes(db.session)) for t in tasks]})
 
 

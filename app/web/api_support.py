@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, g, request
 
 from app import clock
 from app.db import db, unit_of_work
+from app.db_events import read_only
 from app.errors import DomainError, InvalidSubmission
 from app.policy import Actor
 from app.services.accounts import actor_for, user_for_token
@@ -80,15 +81,20 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, auth: str =
         def view(*args, **kwargs):
             session = db.session
             if method.upper() == "GET":
-                try:
-                    if auth == "bearer":
-                        g.actor = _authenticate()
-                    return fn(*args, **kwargs)
-                finally:
-                    session.rollback()
-            with unit_of_work(session):
-                if auth == "bearer":
+                with read_only():
+                    try:
+                        if auth == "bearer":
+                            g.actor = _authenticate()
+                        return fn(*args, **kwargs)
+                    finally:
+                        session.rollback()
+            if auth == "bearer":
+                # on SQLite, authenticate on a read snapshot so the write lock covers only the work
+                with read_only():
                     g.actor = _authenticate()
+                    if session.get_bind().dialect.name == "sqlite":
+                        session.rollback()
+            with unit_of_work(session):
                 return fn(*args, **kwargs)
 
         flask_path = path.replace("{", "<").replace("}", ">")
