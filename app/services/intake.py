@@ -101,6 +101,9 @@ def register_complaint(
     complainant = data["complainant"]
     contract = data.get("contract") or {}
     dedupe_key = "|".join([complainant.get("uscc") or complainant["name"], respondent.code, contract.get("contract_no") or ""])
+    # numbering locks the year's sequence row first, so concurrent registrations queue here and the
+    # duplicate check below sees every complaint committed before this one
+    case_no = _next_case_no(ctx)
     duplicate = ctx.session.execute(
         select(Case).where(Case.dedupe_key == dedupe_key, Case.status == "open")
     ).scalars().first()
@@ -115,7 +118,7 @@ def register_complaint(
     definition = definitions.latest(ctx.session, LIFECYCLE_KEY)
     query_code = "".join(secrets.choice(QUERY_ALPHABET) for _ in range(10))
     case = Case(
-        case_no=_next_case_no(ctx), query_code_hash=hash_query_code(query_code), status="open", stage="intake",
+        case_no=case_no, query_code_hash=hash_query_code(query_code), status="open", stage="intake",
         channel=channel, external_id=external_id, idempotency_key=idempotency_key, dedupe_key=dedupe_key,
         complainant_kind=complainant["kind"], complainant_name=complainant["name"],
         complainant_uscc=complainant.get("uscc"), contact_name=complainant.get("contact_name", ""),

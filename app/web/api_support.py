@@ -9,11 +9,12 @@ from functools import wraps
 from typing import Callable
 
 from flask import Blueprint, current_app, g, request
+from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.db import db, unit_of_work
 from app.db_events import read_only
-from app.errors import DomainError, InvalidSubmission
+from app.errors import Conflict, DomainError, InvalidSubmission
 from app.policy import Actor
 from app.services.accounts import actor_for, user_for_token
 from app.services.engine_context import EngineContext
@@ -94,14 +95,27 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, auth: str =
                     g.actor = _authenticate()
                     if session.get_bind().dialect.name == "sqlite":
                         session.rollback()
-            with unit_of_work(session):
-                return fn(*args, **kwargs)
+            return _write_with_one_retry(session, fn, args, kwargs)
 
         flask_path = path.replace("{", "<").replace("}", ">")
         bp.add_url_rule(flask_path, endpoint=fn.__name__, view_func=view, methods=[method.upper()])
         return view
 
     return decorator
+
+
+def _write_with_one_retry(session, fn, args, kwargs):
+    """A unique-constraint race (two first registrations of a year, two retries with the same
+    Idempotency-Key) is retried once: the second attempt sees the committed row and answers as a
+    replay. A second collision is reported as a conflict; nothing half-written either way."""
+    for attempt in (1, 2):
+        try:
+            with unit_of_work(session):
+                return fn(*args, **kwargs)
+        except IntegrityError:
+            if attempt == 2:
+                raise Conflict("a concurrent request changed the same record; please retry") from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def openapi_document() -> dict:

@@ -156,3 +156,40 @@ def test_openapi_document_lists_every_route(client):
     for path in ("/api/v1/complaints", "/api/v1/cases/{case_no}", "/api/v1/tasks", "/api/v1/tasks/{task_id}/complete",
                  "/api/v1/public/cases/{case_no}", "/api/v1/process-instances"):
         assert path in doc["paths"], path
+
+
+def test_concurrent_retries_with_one_idempotency_key_create_one_case(app, client, auth):
+    import threading
+
+    headers = {**auth("intake_12345"), "Idempotency-Key": "WO-RACE-1"}
+    barrier, codes, numbers = threading.Barrier(3), [], set()
+
+    def worker():
+        c = app.test_client()
+        barrier.wait()
+        resp = c.post("/api/v1/complaints", json=SAMPLE_COMPLAINT, headers=headers)
+        codes.append(resp.status_code)
+        numbers.add(resp.get_json().get("case_no"))
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(codes) == [200, 200, 201]
+    assert len(numbers) == 1 and _count(app, Case) == 1
+
+
+def test_concurrent_duplicates_without_key_create_one_case(app, client, auth):
+    import threading
+
+    barrier, codes = threading.Barrier(3), []
+
+    def worker():
+        c = app.test_client()
+        barrier.wait()
+        codes.append(c.post("/api/v1/complaints", json=SAMPLE_COMPLAINT, headers=auth("intake_12345")).status_code)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(codes) == [201, 409, 409]
+    assert _count(app, Case) == 1
