@@ -29,6 +29,13 @@ class Settings:
     max_upload_bytes: int = 2_000_000
     script_time_limit: float = 2.0
     supervision_after_workdays: int = 3
+    credit_platform_url: str = ""      # the public credit platform's intake endpoint (outbox deliveries)
+    credit_platform_token: str = ""
+    smtp_host: str = ""                # e-mail copies of notifications; empty = in-app only
+    smtp_port: int = 25
+    smtp_sender: str = "lvyue@localhost"
+    scheduler_tick_seconds: float = 5.0
+    max_attempts: int = 5              # a timer or outbox row failing this often needs attention
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -45,6 +52,13 @@ class Settings:
             max_upload_bytes=int(_env("LVYUE_MAX_UPLOAD_BYTES", "2000000")),
             script_time_limit=float(_env("LVYUE_SCRIPT_TIME_LIMIT", "2.0")),
             supervision_after_workdays=int(_env("LVYUE_SUPERVISION_AFTER_WORKDAYS", "3")),
+            credit_platform_url=_env("LVYUE_CREDIT_PLATFORM_URL", ""),
+            credit_platform_token=_env("LVYUE_CREDIT_PLATFORM_TOKEN", ""),
+            smtp_host=_env("LVYUE_SMTP_HOST", ""),
+            smtp_port=int(_env("LVYUE_SMTP_PORT", "25")),
+            smtp_sender=_env("LVYUE_SMTP_SENDER", "lvyue@localhost"),
+            scheduler_tick_seconds=float(_env("LVYUE_SCHEDULER_TICK_SECONDS", "5")),
+            max_attempts=int(_env("LVYUE_MAX_ATTEMPTS", "5")),
         )
         names = {f.name for f in fields(cls)}
         for key, value in overrides.items():

@@ -6,10 +6,13 @@ from app.models.case import Case, CaseSequence
 from app.models.definition import ProcessDefinition
 from app.models.instance import ProcessInstance
 from app.models.org import Org
+from app.models.supervision import (ClockPause, Escalation, ExtensionRequest, JobRun, Notification,
+                                    SchedulerLease)
 from app.models.task import ReadyTask, TaskLog, Timer
 from app.models.user import ApiToken, User
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "CacheVersion", "CalendarOverride", "CalendarYear", "Case", "CaseSequence",
-    "Org", "OutboxMessage", "ProcessDefinition", "ProcessInstance", "ReadyTask", "TaskLog", "Timer", "User",
+    "ClockPause", "Escalation", "ExtensionRequest", "JobRun", "Notification", "Org", "OutboxMessage",
+    "SchedulerLease", "ProcessDefinition", "ProcessInstance", "ReadyTask", "TaskLog", "Timer", "User",
 ]

@@ -65,6 +65,8 @@ class Case(Base):
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"), unique=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
+    needs_attention: Mapped[bool] = mapped_column(default=False, index=True)
+    attention_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     respondent_org: Mapped[Org] = relationship(foreign_keys=[respondent_org_id], lazy="select")

@@ -32,6 +32,10 @@ class ReadyTask(Base):
     due_rule: Mapped[str | None] = mapped_column(String(80))
     due_basis: Mapped[dict | None] = mapped_column(JSON)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    escalation_level: Mapped[int] = mapped_column(default=0)  # highest automatic step fired (see Escalation)
+    original_due_at: Mapped[datetime | None]  # before extensions and clock-stops
+    paused_workdays: Mapped[int] = mapped_column(default=0)
+    extended_workdays: Mapped[int] = mapped_column(default=0)
 
 
 class Timer(Base):
