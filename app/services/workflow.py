@@ -120,8 +120,8 @@ def persist(ctx: EngineContext, loaded: Loaded, actor: Actor, action: str, detai
     _sync_timers(ctx, loaded)
     if case is not None:
         _project_case(ctx, case, data, ready, engine.is_completed)
-    for event in engine.drain_events():
-        _emit(ctx, loaded, event, actor)
+    for event, count in _collapse_repeats(engine.drain_events()):
+        _emit(ctx, loaded, event, actor, count)
     audit.append(session, actor, action, now, case_id=case.id if case else None, instance_id=row.id,
                  detail=detail, public=public)
 
@@ -224,10 +224,23 @@ def _project_case(ctx: EngineContext, case: Case, data: dict, ready: list[ReadyT
         case.closed_at = ctx.now
 
 
-def _emit(ctx: EngineContext, loaded: Loaded, event: dict, actor: Actor) -> None:
+def _collapse_repeats(events: list[dict]) -> list[tuple[dict, int]]:
+    """Identical signals thrown in one step (e.g. reminder cycles that piled up while the scheduler
+    was down) become one outbox row carrying the count: sent once, not as a burst."""
+    out: dict[str, list] = {}
+    for event in events:
+        key = json.dumps([event.get("type"), event["name"], event.get("payload")], sort_keys=True, default=str)
+        if key in out:
+            out[key][1] += 1
+        else:
+            out[key] = [event, 1]
+    return [(event, count) for event, count in out.values()]
+
+
+def _emit(ctx: EngineContext, loaded: Loaded, event: dict, actor: Actor, count: int = 1) -> None:
     case = loaded.case
     payload = {"event": event["name"], "payload": _json_safe(event.get("payload") or {}),
-               "instance_id": loaded.row.id}
+               "instance_id": loaded.row.id, "count": count}
     if case is not None:
         payload.update(case_no=case.case_no, credit_record=_json_safe(loaded.engine.data).get("credit_record"))
     ctx.session.add(OutboxMessage(
@@ -235,7 +248,8 @@ def _emit(ctx: EngineContext, loaded: Loaded, event: dict, actor: Actor) -> None
         next_attempt_at=ctx.now,
     ))
     audit.append(ctx.session, actor, f"event:{event['name']}", ctx.now, case_id=case.id if case else None,
-                 instance_id=loaded.row.id, detail={"event": event["name"]}, public=event["name"] in PUBLIC_SIGNALS)
+                 instance_id=loaded.row.id, detail={"event": event["name"], "count": count},
+                 public=event["name"] in PUBLIC_SIGNALS)
 
 
 def clear_projections(session: Session, instance_id: int) -> None:

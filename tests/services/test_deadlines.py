@@ -89,3 +89,28 @@ def test_a_deadline_in_an_uncovered_year_is_refused_clearly_and_nothing_is_writt
         assert [t.spec_id for t in db.session.execute(
             select(ReadyTask).where(ReadyTask.case_id == case.id)).scalars()] == ["choose_remedy"]
         db.session.remove()
+
+
+def test_reminders_piled_up_during_downtime_become_one_outbox_message(app, demo):
+    from datetime import timedelta
+
+    from app.models import OutboxMessage
+    from app.services import timers
+
+    path = PATHS["rectified"]
+    with app.app_context(), travel() as traveller:
+        driver = ServiceDriver(traveller)
+        case_no = _drive_until(driver, path, "report_rectification")
+        case = driver.case(case_no)
+        reminder = db.session.execute(select(Timer).where(
+            Timer.case_id == case.id, Timer.kind == "cycle", Timer.fired_at.is_(None))).scalar_one()
+        # the scheduler was down for a week: three or four 2-day reminder cycles are overdue at once
+        traveller.move_to(reminder.due_at + timedelta(days=6, minutes=1))
+        with unit_of_work(db.session):
+            timers.fire_due_timers(driver.ctx(), case.instance_id)
+        rows = db.session.execute(select(OutboxMessage).where(
+            OutboxMessage.case_id == case.id, OutboxMessage.topic == "rectification_reminder")).scalars().all()
+        assert len(rows) == 1
+        assert rows[0].payload["count"] >= 3
+        assert ready(case.id, "report_rectification")  # a non-interrupting reminder leaves the task open
+        db.session.remove()
