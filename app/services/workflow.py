@@ -16,7 +16,7 @@ from app.engine import SERIALIZER_VERSION, Instance, load_spec
 from app.errors import CalendarNotCovered, NotFound
 from app.models import Case, OutboxMessage, ProcessInstance, ReadyTask, TaskLog, Timer
 from app.policy import Actor
-from app.services import audit, definitions
+from app.services import audit, clock_stop, definitions
 from app.services.definitions import DefinitionSnapshot
 from app.services.engine_context import EngineContext
 
@@ -154,6 +154,8 @@ def _sync_ready_tasks(ctx: EngineContext, loaded: Loaded, data: dict) -> list[Re
         if task_id not in keep:
             if task_id not in loaded.completed_task_ids:
                 session.add(_log_entry(row, "cancelled", ctx.now, None, "", {}))
+            if row.role == "complainant" and loaded.case is not None:
+                clock_stop.resume(ctx, loaded.case, row)
             session.delete(row)
     result = []
     for task in current:
@@ -171,6 +173,8 @@ def _sync_ready_tasks(ctx: EngineContext, loaded: Loaded, data: dict) -> list[Re
                 due_rule=props.get("dueRule"), due_basis=basis,
             )
             session.add(row)
+            if role == "complainant" and loaded.case is not None and props.get("clockStop") == "true":
+                clock_stop.pause(ctx, loaded.case, row)
         result.append(row)
     loaded.ready_rows = {r.id: r for r in result}
     return result

@@ -114,3 +114,36 @@ def test_reminders_piled_up_during_downtime_become_one_outbox_message(app, demo)
         assert rows[0].payload["count"] >= 3
         assert ready(case.id, "report_rectification")  # a non-interrupting reminder leaves the task open
         db.session.remove()
+
+
+def test_clock_stop_moves_the_rectification_deadline_by_the_paused_working_days(app, demo):
+    from datetime import timedelta
+
+    from app import clock
+    from app.calendar import WorkingCalendar
+    from app.models import AuditEvent, ClockPause
+
+    rectified = PATHS["rectified"]["steps"]
+    with app.app_context(), travel() as traveller:
+        driver = ServiceDriver(traveller)
+        case_no = _drive_until(driver, PATHS["rectified"], "report_rectification")
+        case = driver.case(case_no)
+        report = next(s for s in rectified if s.get("task") == "report_rectification")
+        deadline_before = ready(case.id, "report_rectification").due_at
+        driver.complete(case_no, "report_rectification", report["data"])
+        # the complainant takes a calendar week (5 working days in March 2026) to answer, and rejects
+        traveller.shift(timedelta(days=7))
+        driver.complete(case_no, "confirm_rectification",
+                        {"rectification_confirmed": False, "confirmation_comment": "尚欠25000元未付。"})
+        pause = db.session.execute(select(ClockPause).where(ClockPause.case_id == case.id)).scalar_one()
+        assert pause.ended_at is not None and pause.paused_workdays == 5
+        task = ready(case.id, "report_rectification")
+        # five working days later: Mon 30 Mar 2026 → Tue 7 Apr (a weekend and the Qingming holiday between)
+        assert task.due_at == WorkingCalendar().add_workdays(deadline_before, 5)
+        assert clock.local(task.due_at).date().isoformat() == "2026-04-07"
+        timer = db.session.execute(select(Timer).where(
+            Timer.case_id == case.id, Timer.kind == "date", Timer.fired_at.is_(None))).scalar_one()
+        assert timer.due_at == task.due_at
+        actions = db.session.execute(select(AuditEvent.action).where(AuditEvent.case_id == case.id)).scalars().all()
+        assert "clock_paused" in actions and "clock_resumed" in actions
+        db.session.remove()
