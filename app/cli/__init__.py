@@ -154,16 +154,35 @@ calendar_cli = AppGroup("calendar", help="Working-day calendar.")
 @click.argument("year", type=int)
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--doc", "source_doc", required=True, help="document number of the State Council notice")
-def calendar_import(year, file, source_doc):
-    """Load YEAR's holidays and make-up workdays from FILE ('YYYY-MM-DD holiday|workday [note]' per line)."""
+@click.option("--dry-run", is_flag=True, help="show the deadlines that would move, change nothing")
+def calendar_import(year, file, source_doc, dry_run):
+    """Load YEAR's holidays and make-up workdays from FILE ('YYYY-MM-DD holiday|workday [note]' per line);
+    open deadlines are recomputed and the differences listed."""
     from app.services.calendar_admin import import_year
+    from app.services.engine_context import EngineContext
 
+    text = file.read()
     try:
         with unit_of_work(db.session):
-            r = import_year(db.session, Actor.system("calendar-cli"), clock.now(), year, file.read(), source_doc)
+            r = import_year(EngineContext.load(db.session, clock.now()), Actor.system("calendar-cli"), year, text,
+                            source_doc)
+            for c in r.changes:
+                old = clock.local(c.old_due).strftime("%Y-%m-%d") if c.old_due else "-"
+                new = clock.local(c.new_due).strftime("%Y-%m-%d") if c.new_due else "provisional"
+                click.echo(f"  case {c.case_id} {c.task}: {old} -> {new} {c.note}")
+            if dry_run:
+                raise _DryRun()
+    except _DryRun:
+        click.echo(f"dry run: {len(r.changes)} deadline(s) would move; nothing changed")
+        return
     except DomainError as exc:
         raise click.ClickException(f"{exc.message} {getattr(exc, 'errors', '')}")
-    click.echo(f"{r.year}: {r.holidays} holidays, {r.workdays} make-up workdays loaded")
+    click.echo(f"{r.year}: {r.holidays} holidays, {r.workdays} make-up workdays loaded; "
+               f"{len(r.changes)} open deadline(s) recomputed")
+
+
+class _DryRun(Exception):
+    """Raised inside the unit of work to roll a preview back."""
 
 
 @calendar_cli.command("status")

@@ -1,17 +1,18 @@
 """Load a year's working-day schedule (State Council notice) into the override tables."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 
 from sqlalchemy import delete, extract, select
-from sqlalchemy.orm import Session
 
 from app.calendar import parse_override_lines
 from app.errors import InvalidSubmission, NotAllowed
 from app.models import CalendarOverride, CalendarYear
 from app.policy import Actor
-from app.services import audit
+from app.services import audit, deadline_recompute
+from app.services.calendar_source import load_calendar
+from app.services.deadline_recompute import DeadlineChange
+from app.services.engine_context import EngineContext
 from app.services.reference_cache import CALENDAR, bump
 
 
@@ -20,13 +21,16 @@ class YearLoaded:
     year: int
     holidays: int
     workdays: int
+    changes: list[DeadlineChange] = field(default_factory=list)  # open deadlines that moved
 
 
-def import_year(session: Session, actor: Actor, now: datetime, year: int, text: str, source_doc: str) -> YearLoaded:
+def import_year(ctx: EngineContext, actor: Actor, year: int, text: str, source_doc: str) -> YearLoaded:
     """Replace the overrides of `year` with the pasted schedule and mark the year as covered.
 
     Days not listed follow Monday–Friday, so the list must name every holiday and every
-    make-up working day (调休) of the notice."""
+    make-up working day (调休) of the notice. Open deadlines are recomputed under the new calendar
+    (audited, handlers notified); a caller that only previews rolls the transaction back."""
+    session, now = ctx.session, ctx.now
     if actor.kind != "system" and actor.role not in ("admin", "supervisor"):
         raise NotAllowed("only admins and supervisors maintain the calendar")
     if not source_doc.strip():
@@ -49,7 +53,12 @@ def import_year(session: Session, actor: Actor, now: datetime, year: int, text: 
     else:
         entry.source_doc, entry.loaded_at = source_doc, now
     bump(session, CALENDAR)
-    result = YearLoaded(year, sum(1 for r in rows if not r[1]), sum(1 for r in rows if r[1]))
+    session.flush()
+    new_calendar = load_calendar(session)
+    changes = deadline_recompute.preview(ctx, new_calendar)
+    deadline_recompute.apply(ctx, actor, new_calendar, changes)
+    result = YearLoaded(year, sum(1 for r in rows if not r[1]), sum(1 for r in rows if r[1]), changes)
     audit.append(session, actor, "calendar_year_loaded", now,
-                 detail={"year": year, "source_doc": source_doc, "holidays": result.holidays, "workdays": result.workdays})
+                 detail={"year": year, "source_doc": source_doc, "holidays": result.holidays,
+                         "workdays": result.workdays, "deadlines_moved": len(changes)})
     return result

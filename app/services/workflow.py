@@ -140,6 +140,8 @@ def _due(ctx: EngineContext, rule: str | None, data: dict) -> tuple[datetime | N
         deadline = compute_due(rule, ctx.now, ctx.calendar, data)
     except CalendarNotCovered as exc:
         return None, {"rule": rule, "start": ctx.now.isoformat(), "provisional": True, "error": exc.message}
+    except ValueError as exc:  # e.g. `until x` while x is not set: the task is open, its deadline unknown
+        return None, {"rule": rule, "start": ctx.now.isoformat(), "error": str(exc)}
     return deadline.due_at, {
         "rule": rule, "start": ctx.now.isoformat(), "calendar_version": deadline.calendar_version,
     }
