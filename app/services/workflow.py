@@ -1,6 +1,6 @@
 """Run the engine inside one transaction and write the state with all its projections.
 
-Every state change goes through `_persist`: instance state, ready tasks (with due dates), waiting
+Every state change goes through `persist`: instance state, ready tasks (with due dates), waiting
 timers, case projection, outbox rows and the audit entry are written in the caller's transaction."""
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from app.calendar import compute_due
 from app.engine import SERIALIZER_VERSION, Instance, load_spec
@@ -256,7 +255,3 @@ def _emit(ctx: EngineContext, loaded: Loaded, event: dict, actor: Actor, count: 
     audit.append(ctx.session, actor, f"event:{event['name']}", ctx.now, case_id=case.id if case else None,
                  instance_id=loaded.row.id, detail={"event": event["name"], "count": count},
                  public=event["name"] in PUBLIC_SIGNALS)
-
-
-def clear_projections(session: Session, instance_id: int) -> None:
-    session.execute(delete(ReadyTask).where(ReadyTask.instance_id == instance_id))
