@@ -22,9 +22,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 venv: $(VENV)/.installed
 
-## run: migrate, deploy the shipped models, load demo data on first start, serve on http://$(HOST):$(PORT)
+## run: migrate, deploy the shipped models, load demo data on first start, then the scheduler process
+## (timers, escalations, outbox) beside the web server on http://$(HOST):$(PORT); Ctrl-C stops both
 run: $(VENV)/.installed
 	$(BIN)/flask lvyue bootstrap
+	@$(BIN)/flask lvyue scheduler & sched=$$!; \
+	trap 'kill $$sched 2>/dev/null; wait $$sched 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: the whole suite on SQLite, then on PostgreSQL when LVYUE_TEST_POSTGRES_URL is set

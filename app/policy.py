@@ -89,3 +89,34 @@ def can_file_complaint_for_channel(actor: Actor) -> bool:
 
 def can_deploy(actor: Actor) -> bool:
     return actor.kind == "system" or (actor.is_staff and actor.role == "process_owner")
+
+
+def can_view_models(actor: Actor) -> bool:
+    """The models page, validation, dry runs, diffs and migration plans (read-only for admins)."""
+    return actor.kind == "system" or (actor.is_staff and actor.role in ("process_owner", "admin"))
+
+
+# -- supervision (escalations, extensions, orders, reassignment) --------------------------------
+
+def can_use_supervision_desk(actor: Actor) -> bool:
+    """The supervisors' desk (live clocks, league table): supervisors and admins."""
+    return actor.is_staff and actor.role in ("supervisor", "admin") and bool(actor.region_code)
+
+
+def can_supervise_case(actor: Actor, case) -> bool:
+    """Send 催办/督办, decide extensions and reassign: a supervisor whose region covers the case."""
+    return actor.is_staff and actor.role == "supervisor" and in_region(actor.region_code, case.region_code)
+
+
+def can_request_extension(actor: Actor, task) -> bool:
+    """Only staff who may act on the task (its role, its org) ask for more time on it."""
+    return actor.is_staff and can_act_on_task(actor, task)
+
+
+def can_reply_to_order(actor: Actor, order) -> bool:
+    """A 催办/督办 is answered by staff of the org it was addressed to."""
+    return actor.is_staff and order.org_id is not None and actor.org_id == order.org_id
+
+
+def owns_notification(actor: Actor, notification) -> bool:
+    return actor.is_staff and actor.user_id is not None and notification.user_id == actor.user_id

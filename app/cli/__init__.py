@@ -108,13 +108,14 @@ def fire_timers_cmd():
 @click.argument("username")
 @click.option("--role", required=True)
 @click.option("--org", "org_code", required=True)
+@click.option("--email", default=None, help="address for e-mail copies of notifications")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-def users_create(username, role, org_code, password):
+def users_create(username, role, org_code, email, password):
     from app.services.accounts import create_user
 
     try:
         with unit_of_work(db.session):
-            create_user(db.session, clock.now(), username, password, role, org_code)
+            create_user(db.session, clock.now(), username, password, role, org_code, email=email)
     except DomainError as exc:
         raise click.ClickException(f"{exc.message} {getattr(exc, 'errors', '')}")
     click.echo(f"user {username} created")
@@ -201,6 +202,7 @@ def calendar_status():
 lvyue.add_command(users)
 lvyue.add_command(calendar_cli)
 lvyue.add_command(audit_cli)
+from app.cli import scheduler_cmd as _scheduler_cmd  # noqa: E402,F401  (registers `lvyue scheduler`)
 
 
 def register_cli(app: Flask) -> None:

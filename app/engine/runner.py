@@ -254,6 +254,24 @@ class Instance:
             t.run()
             self._advance()
 
+    def update_data(self, values: dict) -> None:
+        """Set `values` on the data of every READY and WAITING task (active subprocesses included), so
+        whatever runs next sees them, and on the task `data` reads from, so the snapshot agrees at once.
+        For administrative corrections (re-routing a misrouted case: `handling_org`). Other completed
+        tasks are untouched; a finished instance cannot change (Conflict)."""
+        self._require_clean()
+        if self.workflow.is_completed():
+            raise Conflict("the process has finished; its data can no longer change")
+        values = _check_form_data(values, self.env.helper_names, "data")
+        touched = set()
+        for t in _all_tasks(self.workflow):
+            if t.state in (TaskState.READY, TaskState.WAITING):
+                t.data.update(copy.deepcopy(values))
+                touched.add(t.id)
+        current = self._current_data_task()
+        if current is not None and current.id not in touched:
+            current.data.update(copy.deepcopy(values))
+
     def send_message(self, name: str, payload: dict) -> None:
         """Deliver an external message (e.g. complaint_withdrawn). Conflict if nothing waits for it."""
         self._require_clean()
@@ -349,15 +367,20 @@ class Instance:
         # BoundaryEventJoin complete later with stale data, so `workflow.last_task` is not usable).
         # Finished subprocesses are skipped: their data already flowed out. Ties (same engine
         # step, or a frozen clock) go to the deeper subprocess, then the deeper task in the tree.
+        best = self._current_data_task()
+        return copy.deepcopy(best.data if best is not None else wf.task_tree.data)
+
+    def _current_data_task(self):
+        """The task whose data `data` reports for a running instance (None before any step)."""
         best, best_key = None, None
-        for w in [wf, *wf.get_active_subprocesses()]:
+        for w in [self.workflow, *self.workflow.get_active_subprocesses()]:
             for t in _all_tasks(w, skip_subprocesses=True):
                 if t.state != TaskState.COMPLETED or not t.task_spec.bpmn_id:
                     continue
                 key = (t.last_state_change, w.depth, t.depth)
                 if best_key is None or key > best_key:
                     best, best_key = t, key
-        return copy.deepcopy(best.data if best is not None else wf.task_tree.data)
+        return best
 
     def element_states(self) -> dict[str, str]:
         rank = {"completed": 0, "waiting": 1, "ready": 2}

@@ -1,1 +1,2 @@
-"""Scheduler jobs (APScheduler process) — arrives with the deadlines issue."""
+"""The scheduler process (`flask lvyue scheduler`): a fixed registry of jobs (registry.py) run by
+APScheduler's BlockingScheduler (process.py). Every job item is its own unit of work."""

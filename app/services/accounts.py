@@ -25,7 +25,7 @@ def actor_for(user: User) -> Actor:
 
 
 def create_user(session: Session, now: datetime, username: str, password: str, role: str, org_code: str,
-                display_name: str | None = None) -> User:
+                display_name: str | None = None, email: str | None = None) -> User:
     errors = {}
     if role not in ROLES:
         errors["role"] = [f"unknown role; one of {', '.join(ROLES)}"]
@@ -33,6 +33,8 @@ def create_user(session: Session, now: datetime, username: str, password: str, r
         errors["password"] = ["at least 10 characters"]
     if not username or len(username) > 80:
         errors["username"] = ["1 to 80 characters"]
+    if email is not None and (len(email) > 200 or "@" not in email.strip("@")):
+        errors["email"] = ["not an e-mail address"]
     if errors:
         raise InvalidSubmission(errors)
     org = session.execute(select(Org).where(Org.code == org_code)).scalar_one_or_none()
@@ -40,7 +42,8 @@ def create_user(session: Session, now: datetime, username: str, password: str, r
         raise InvalidSubmission({"org_code": [f"unknown organisation {org_code}"]})
     if session.execute(select(User).where(User.username == username)).scalar_one_or_none():
         raise Conflict(f"user {username} exists")
-    user = User(username=username, display_name=display_name or username, password_hash=_hasher.hash(password),
+    user = User(username=username, display_name=display_name or username, email=email,
+                password_hash=_hasher.hash(password),
                 role=role, org_id=org.id, active=True, failed_logins=0, created_at=now)
     session.add(user)
     session.flush()
