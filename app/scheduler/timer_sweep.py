@@ -43,9 +43,10 @@ def fire_instance(env: JobEnv, batch_ctx: EngineContext, instance_id: int) -> in
     try:
         with unit_of_work(env.session):
             ctx = replace(batch_ctx, now=clock.now())
-            if not timer_failures.claim_instance(ctx.session, instance_id, ctx.now):
+            claimed = timer_failures.claim_instance(ctx.session, instance_id, ctx.now)
+            if claimed is None:
                 return 0
-            return len(timers.fire_due_timers(ctx, instance_id))
+            return len(timers.fire_due_timers(ctx, instance_id, claimed))
     except Exception as exc:  # noqa: BLE001 - any failure of one instance is recorded, the sweep goes on
         error = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
         with unit_of_work(env.session):

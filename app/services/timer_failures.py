@@ -41,15 +41,14 @@ def due_instance_ids(session, now: datetime, limit: int) -> list[int]:
     return list(dict.fromkeys(rows))
 
 
-def claim_instance(session, instance_id: int, now: datetime) -> bool:
-    """Lock the instance row unless another transaction holds it, and only while it still has an
-    attemptable due timer. False: someone else fires it (or already did)."""
+def claim_instance(session, instance_id: int, now: datetime) -> ProcessInstance | None:
+    """Lock and read the instance row unless another transaction holds it, and only while it still
+    has an attemptable due timer. None: someone else fires it (or already did)."""
     still_due = exists().where(Timer.instance_id == ProcessInstance.id, *_attemptable(now))
-    claimed = session.execute(
-        select(ProcessInstance.id).where(ProcessInstance.id == instance_id, still_due)
-        .with_for_update(skip_locked=True, of=ProcessInstance)
+    return session.execute(
+        select(ProcessInstance).where(ProcessInstance.id == instance_id, still_due)
+        .with_for_update(skip_locked=True, of=ProcessInstance).execution_options(populate_existing=True)
     ).scalar_one_or_none()
-    return claimed is not None
 
 
 def record_failure(ctx: EngineContext, instance_id: int, error: str, max_attempts: int) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.models import Timer
+from app.models import ProcessInstance, Timer
 from app.policy import Actor
 from app.services import workflow
 from app.services.engine_context import EngineContext
@@ -17,12 +17,12 @@ def due_instance_ids(ctx: EngineContext, limit: int = 100) -> list[int]:
     return list(dict.fromkeys(rows))
 
 
-def fire_due_timers(ctx: EngineContext, instance_id: int) -> list[str]:
-    """Advance the instance so its due timers fire; returns the spec ids of the timers that fired."""
-    loaded = workflow.load_locked(ctx, instance_id)
-    due = ctx.session.execute(
-        select(Timer).where(Timer.instance_id == instance_id, Timer.fired_at.is_(None), Timer.due_at <= ctx.now)
-    ).scalars().all()
+def fire_due_timers(ctx: EngineContext, instance_id: int, claimed: ProcessInstance | None = None) -> list[str]:
+    """Advance the instance so its due timers fire; returns the spec ids of the timers that fired.
+    `claimed`: the instance row this transaction already locked (the scheduler's claim)."""
+    loaded = workflow.load_claimed(ctx, claimed) if claimed is not None else workflow.load_locked(ctx, instance_id)
+    loaded.pending_timers = workflow.pending_timers(ctx.session, instance_id)
+    due = [t for t in loaded.pending_timers if t.due_at <= ctx.now]
     if not due:
         return []
     loaded.engine.advance()

@@ -31,6 +31,7 @@ class Loaded:
     case: Case | None
     ready_rows: dict[str, ReadyTask] = field(default_factory=dict)  # the projection as locked / as written
     completed_task_ids: set = field(default_factory=set)
+    pending_timers: list[Timer] | None = None  # the timer projection's pending rows, when already read
 
 
 def _log_entry(task: ReadyTask, state: str, now: datetime, actor_id, actor_label: str, data: dict) -> TaskLog:
@@ -84,11 +85,17 @@ def load_locked_for_task(ctx: EngineContext, task_id: str) -> Loaded | None:
         return None
 
 
-def _load(ctx: EngineContext, condition) -> Loaded:
+def load_claimed(ctx: EngineContext, row: ProcessInstance) -> Loaded:
+    """Load an instance whose row this transaction has just locked and read (e.g. a scheduler claim)."""
+    return _load(ctx, None, row)
+
+
+def _load(ctx: EngineContext, condition, row: ProcessInstance | None = None) -> Loaded:
     session = ctx.session
-    row = session.execute(
-        select(ProcessInstance).where(condition).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    if row is None:
+        row = session.execute(
+            select(ProcessInstance).where(condition).with_for_update().execution_options(populate_existing=True)
+        ).scalar_one_or_none()
     if row is None:
         raise NotFound("process instance not found")
     definition = definitions.definition(session, row.definition_id)
@@ -119,10 +126,9 @@ def persist(ctx: EngineContext, loaded: Loaded, actor: Actor, action: str, detai
     _sync_timers(ctx, loaded)
     if case is not None:
         _project_case(ctx, case, data, ready, engine.is_completed)
-    for event, count in _collapse_repeats(engine.drain_events()):
-        _emit(ctx, loaded, event, actor, count)
-    audit.append(session, actor, action, now, case_id=case.id if case else None, instance_id=row.id,
-                 detail=detail, public=public)
+    entries = [_emit(ctx, loaded, event, actor, count) for event, count in _collapse_repeats(engine.drain_events())]
+    entries.append(audit.Entry(actor, action, case.id if case else None, row.id, detail, public))
+    audit.append_many(session, now, entries)
 
 
 def _task_org(ctx: EngineContext, role: str, properties: dict, data: dict) -> int | None:
@@ -181,6 +187,11 @@ def _sync_ready_tasks(ctx: EngineContext, loaded: Loaded, data: dict) -> list[Re
     return result
 
 
+def pending_timers(session, instance_id: int) -> list[Timer]:
+    return list(session.execute(
+        select(Timer).where(Timer.instance_id == instance_id, Timer.fired_at.is_(None))).scalars())
+
+
 def _sync_timers(ctx: EngineContext, loaded: Loaded) -> None:
     session = ctx.session
     current = {t.task_id: t for t in loaded.engine.waiting_timers()}
@@ -188,8 +199,8 @@ def _sync_timers(ctx: EngineContext, loaded: Loaded) -> None:
     loaded.row.next_timer_at = min((t.due_at for t in current.values()), default=None)
     if not current and not had_timers:
         return  # nothing waited before and nothing waits now: the projection has no pending rows
-    pending = {t.task_id: t for t in session.execute(
-        select(Timer).where(Timer.instance_id == loaded.row.id, Timer.fired_at.is_(None))).scalars()}
+    pending = {t.task_id: t for t in (loaded.pending_timers if loaded.pending_timers is not None
+                                      else pending_timers(session, loaded.row.id))}
     for task_id, row in pending.items():
         waiting = current.get(task_id)
         if waiting is None:
@@ -242,7 +253,8 @@ def _collapse_repeats(events: list[dict]) -> list[tuple[dict, int]]:
     return [(event, count) for event, count in out.values()]
 
 
-def _emit(ctx: EngineContext, loaded: Loaded, event: dict, actor: Actor, count: int = 1) -> None:
+def _emit(ctx: EngineContext, loaded: Loaded, event: dict, actor: Actor, count: int = 1) -> audit.Entry:
+    """The outbox row for a thrown event; returns its audit entry (chained with the step's own)."""
     case = loaded.case
     payload = {"event": event["name"], "payload": _json_safe(event.get("payload") or {}),
                "instance_id": loaded.row.id, "count": count}
@@ -252,6 +264,5 @@ def _emit(ctx: EngineContext, loaded: Loaded, event: dict, actor: Actor, count: 
         created_at=ctx.now, topic=event["name"], case_id=case.id if case else None, payload=payload,
         next_attempt_at=ctx.now,
     ))
-    audit.append(ctx.session, actor, f"event:{event['name']}", ctx.now, case_id=case.id if case else None,
-                 instance_id=loaded.row.id, detail={"event": event["name"], "count": count},
-                 public=event["name"] in PUBLIC_SIGNALS)
+    return audit.Entry(actor, f"event:{event['name']}", case.id if case else None, loaded.row.id,
+                       {"event": event["name"], "count": count}, event["name"] in PUBLIC_SIGNALS)
