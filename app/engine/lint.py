@@ -3,7 +3,7 @@
 See docs/modelling.md. Returns a list of Problems; an empty list means the model may deploy.
 Codes: no-form, unknown-form, unknown-ui, unknown-role, due-rule, script, condition, timer,
 dmn-expression, unknown-function, no-condition, no-default, event-subprocess, unknown-decision,
-field-shadows-helper, call-target (and parse codes from build_package via compile()).
+field-shadows-helper, call-target, unreachable (and parse codes from build_package via compile()).
 """
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ from .script_env import SAFE_BUILTINS, compile_check
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 DUE_RULE = re.compile(r"^\d+ (workdays|days)$|^until [A-Za-z_][A-Za-z0-9_]*$")
+# flow nodes that run only when a sequence flow leads to them (start and boundary events are entered otherwise)
+FLOW_NODES = ("task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+              "businessRuleTask", "callActivity", "subProcess", "exclusiveGateway", "parallelGateway",
+              "inclusiveGateway", "eventBasedGateway", "intermediateCatchEvent", "intermediateThrowEvent", "endEvent")
 _Q_OUTSIDE_QUOTES = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
 
 
@@ -112,6 +116,7 @@ class _Linter:
                     self.check_code(file, ed.getparent(), _text(payload), "eval", "script", "message payload")
         for gw in proc.iter(_b("exclusiveGateway")):
             self.lint_gateway(file, proc, gw)
+        self.lint_unreachable(file, proc)
         for sp in proc.iter(_b("subProcess")):
             if sp.get("triggeredByEvent") == "true":
                 self.add(file, sp, "event-subprocess",
@@ -169,7 +174,19 @@ class _Linter:
                          f"flow out of exclusive gateway {gw_id!r} needs a condition (or make it the default)")
         if not default:
             self.add(file, gw, "no-default",
-                     "exclusive gateway with several outgoing flows has no default flow (warning)")
+                     "exclusive gateway with several outgoing flows has no default flow; mark one outgoing flow as the default")
+
+    def lint_unreachable(self, file: str, proc):
+        """A flow node with no incoming sequence flow can never run (a leftover from editing)."""
+        targets = {f.get("targetRef") for f in proc.iter(_b("sequenceFlow"))}
+        for el in proc.iter(*[_b(tag) for tag in FLOW_NODES]):
+            if el.get("id") in targets or el.get("isForCompensation") == "true" or el.get("triggeredByEvent") == "true":
+                continue
+            if el.find(_b("linkEventDefinition")) is not None:  # a link catch event is entered by its throw
+                continue
+            self.add(file, el, "unreachable",
+                     f"{el.tag.split('}')[-1]} has no incoming sequence flow, so it can never run "
+                     f"(connect it or delete it)")
 
     # -- DMN -------------------------------------------------------------------------------------
     def lint_dmn(self):

@@ -70,6 +70,19 @@ def _missing_due_rules(package, key: str) -> list[Problem]:
     ]
 
 
+def bundle_problems(package, forms: dict[str, dict]) -> list[Problem]:
+    """Every lint problem of a parsed bundle: unsupported forms, then each root process's rules."""
+    problems: list[Problem] = []
+    for name, schema in forms.items():
+        if name.endswith(".schema.json"):
+            ui = forms.get(name.replace(".schema.json", ".ui.json"))
+            problems += [Problem(message=m, file=name, code="form-unsupported") for m in check_supported(schema, ui)]
+    for key in package.root_process_ids:
+        problems += lint(package, key, forms, set(KNOWN_LANES), set(HELPER_NAMES))
+        problems += _missing_due_rules(package, key)
+    return problems
+
+
 def _bundle_hash(key: str, bpmn: dict, dmn: dict, forms: dict) -> str:
     h = hashlib.sha256(key.encode())
     for group in (bpmn, dmn, forms):
@@ -95,14 +108,7 @@ def deploy_files(
         raise NotAllowed("only process owners may deploy models")
     forms = parse_forms(raw_forms)
     package = build_package(bpmn, dmn)
-    problems: list[Problem] = []
-    for name, schema in forms.items():
-        if name.endswith(".schema.json"):
-            ui = forms.get(name.replace(".schema.json", ".ui.json"))
-            problems += [Problem(message=m, file=name, code="form-unsupported") for m in check_supported(schema, ui)]
-    for key in package.root_process_ids:
-        problems += lint(package, key, forms, set(KNOWN_LANES), set(HELPER_NAMES))
-        problems += _missing_due_rules(package, key)
+    problems = bundle_problems(package, forms)
     if problems:
         raise DefinitionInvalid(problems)
     compiled = {key: package.compile(key) for key in package.root_process_ids}
