@@ -10,7 +10,6 @@ a Directory snapshot of the demo org list (app.services.demo_seed.ORGS).
 """
 from __future__ import annotations
 
-import copy
 import json
 from collections import Counter
 from datetime import datetime, timedelta
@@ -29,7 +28,8 @@ from app.services.demo_seed import ORGS
 from app.services.directory import Directory, OrgEntry
 from app.services.engine_context import HELPER_NAMES, EngineContext
 from app.task_forms import validate
-from tests.lifecycle_paths import ACCEPT_AND_REFER, PATHS, SAMPLE_COMPLAINT
+from tests.drive import complaint_for
+from tests.lifecycle_paths import ACCEPT_AND_REFER, PATHS
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN_DIR = ROOT / "bpmn"
@@ -86,16 +86,6 @@ def spec_json(compiled) -> str:
 @cache
 def form_schema(filename: str) -> dict:
     return json.loads((FORMS_DIR / filename).read_text(encoding="utf-8"))
-
-
-def complaint_for(path: dict) -> dict:
-    data = copy.deepcopy(SAMPLE_COMPLAINT)
-    for key, value in (path.get("complaint") or {}).items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key].update(value)
-        else:
-            data[key] = value
-    return data
 
 
 def initial_data(complaint: dict) -> dict:

@@ -3,17 +3,10 @@ accepted or refused with a clear message naming the file or element: never a 500
 half-deployed version."""
 import pytest
 
+from tests.hostile_xml import BOMB, XXE
+
 from .conftest import APPROVAL_KEY, approval_files, definition_count
 
-BOMB = b"""<?xml version="1.0"?>
-<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
-<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">&lol3;</bpmn:definitions>"""
-XXE = b"""<?xml version="1.0"?>
-<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
-<bpmn:process id="p" isExecutable="true"><bpmn:scriptTask id="s"><bpmn:script>&xxe;</bpmn:script></bpmn:scriptTask></bpmn:process>
-</bpmn:definitions>"""
 DOCTYPE = b"""<?xml version="1.0"?><!DOCTYPE html><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"/>"""
 CAMUNDA = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"

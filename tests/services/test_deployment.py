@@ -11,19 +11,11 @@ from app.errors import DefinitionInvalid, NotAllowed
 from app.models import ProcessDefinition
 from app.policy import Actor
 from app.services.deployment import deploy_dirs
+from tests.hostile_xml import BOMB, XXE
 
 APPROVAL3 = Path(__file__).resolve().parents[1] / "fixtures" / "approval3"
 SYSTEM = Actor.system("test")
 
-BOMB = b"""<?xml version="1.0"?>
-<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
-<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">&lol3;</bpmn:definitions>"""
-XXE = b"""<?xml version="1.0"?>
-<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
-<bpmn:process id="p" isExecutable="true"><bpmn:scriptTask id="s"><bpmn:script>&xxe;</bpmn:script></bpmn:scriptTask></bpmn:process>
-</bpmn:definitions>"""
 
 
 @pytest.fixture
