@@ -26,5 +26,7 @@ class ProcessInstance(Base):
     completed_at: Mapped[datetime | None]
     next_timer_at: Mapped[datetime | None]  # earliest pending timer (None: no timer waits)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the case this instance runs (None for processes started directly); `cases.instance_id` points back
+    case_id: Mapped[int | None] = mapped_column(index=True)
 
     __mapper_args__ = {"version_id_col": lock_version}

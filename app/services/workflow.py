@@ -66,6 +66,7 @@ def start(ctx: EngineContext, definition: DefinitionSnapshot, data: dict, actor:
     ctx.session.flush()
     if case is not None:
         case.instance_id = row.id
+        row.case_id = case.id
     loaded = Loaded(row=row, definition=definition, engine=engine, case=case)
     persist(ctx, loaded, actor, "process_started", {"key": definition.key, "version": definition.version})
     return loaded
@@ -101,13 +102,7 @@ def _load(ctx: EngineContext, condition, row: ProcessInstance | None = None) -> 
     definition = definitions.definition(session, row.definition_id)
     ready_rows = {t.id: t for t in session.execute(
         select(ReadyTask).where(ReadyTask.instance_id == row.id).execution_options(populate_existing=True)).scalars()}
-    case_ids = {t.case_id for t in ready_rows.values()}
-    if case_ids == {None}:
-        case = None
-    elif len(case_ids) == 1:
-        case = session.get(Case, case_ids.pop())
-    else:
-        case = session.execute(select(Case).where(Case.instance_id == row.id)).scalar_one_or_none()
+    case = session.get(Case, row.case_id) if row.case_id is not None else None
     engine = Instance.load(compiled_for(definition), row.state_json, ctx.env)
     return Loaded(row=row, definition=definition, engine=engine, case=case, ready_rows=ready_rows)
 
