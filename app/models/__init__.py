@@ -3,7 +3,7 @@ from app.models.audit import AuditEvent, AuditHead, OutboxMessage
 from app.models.cache_version import CacheVersion
 from app.models.calendar import CalendarOverride, CalendarYear
 from app.models.case import Case, CaseSequence
-from app.models.definition import ProcessDefinition
+from app.models.definition import ModelDraft, ProcessDefinition
 from app.models.instance import ProcessInstance
 from app.models.org import Org
 from app.models.supervision import (ClockPause, Escalation, ExtensionRequest, JobRun, Notification,
@@ -13,6 +13,6 @@ from app.models.user import ApiToken, User
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "CacheVersion", "CalendarOverride", "CalendarYear", "Case", "CaseSequence",
-    "ClockPause", "Escalation", "ExtensionRequest", "JobRun", "Notification", "Org", "OutboxMessage",
+    "ClockPause", "Escalation", "ExtensionRequest", "JobRun", "ModelDraft", "Notification", "Org", "OutboxMessage",
     "SchedulerLease", "ProcessDefinition", "ProcessInstance", "ReadyTask", "TaskLog", "Timer", "User",
 ]

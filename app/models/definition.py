@@ -29,3 +29,16 @@ class ProcessDefinition(Base):
     deployed_at: Mapped[datetime]
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     change_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ModelDraft(Base):
+    """The working copy of one process's files while a process owner edits it (at most one per key).
+    Not linted on save (a draft may be half-done); deploying it goes through the full checks."""
+
+    __tablename__ = "model_drafts"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    files: Mapped[dict] = mapped_column(JSON)  # {file name: text}
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -13,7 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.db import db
 from app.errors import DomainError, InvalidSubmission
-from app.services import case_migration, model_admin
+from app.services import case_migration, model_admin, model_drafts
 from app.web.api_support import current_actor, endpoint, engine_context
 
 models_bp = Blueprint("models", __name__, url_prefix="/api/v1")
@@ -164,3 +164,39 @@ def migrate_cases(key):
     report = case_migration.migrate_batch(engine_context(), current_actor(), key, body.get("from_version"),
                                           body.get("to_version"), body.get("instance_ids"))
     return jsonify(asdict(report))
+
+
+@endpoint(models_bp, "/models/{key}/draft", "GET", "The working copy of a process (or its latest deployed files)",
+          tags=["models"], responses={200: "{key, is_draft, files: {name: text}, note}", 404: "unknown process"})
+def get_draft(key):
+    return jsonify(model_drafts.get_draft(db.session, current_actor(), key))
+
+
+@endpoint(models_bp, "/models/{key}/draft", "PUT", "Save the working copy (process owners); returns its problems",
+          tags=["models"],
+          request_schema={"type": "object", "required": ["files"], "properties": {
+              "files": {"type": "object", "description": "{file name: text}"}, "note": {"type": "string"}}},
+          responses={200: "{saved, problems}", 403: "not a process owner", 422: "bad files"})
+def save_draft(key):
+    body = _json()
+    problems = model_drafts.save_draft(engine_context(), current_actor(), key, body.get("files"),
+                                       body.get("note", ""), _limit())
+    return jsonify({"saved": True, "problems": _problem_dicts(problems)})
+
+
+@endpoint(models_bp, "/models/{key}/draft", "DELETE", "Discard the working copy (process owners)", tags=["models"],
+          responses={200: "discarded", 403: "not a process owner", 404: "no draft"})
+def discard_draft(key):
+    model_drafts.discard_draft(engine_context(), current_actor(), key)
+    return jsonify({"discarded": True})
+
+
+@endpoint(models_bp, "/models/{key}/draft/deploy", "POST", "Deploy the working copy as new versions (process owners)",
+          tags=["models"], request_schema={"type": "object", "properties": {"change_note": {"type": "string"}}},
+          responses={201: "deployed; the draft is gone", 200: "nothing changed", 403: "not a process owner",
+                     404: "no draft", 422: "problems (nothing deployed, the draft is kept)"})
+def deploy_draft(key):
+    body = request.get_json(silent=True) or {}
+    note = body.get("change_note", "") if isinstance(body, dict) else ""
+    results = model_drafts.deploy_draft(engine_context(), current_actor(), key, note, _limit())
+    return jsonify({"versions": [asdict(r) for r in results]}), (201 if any(r.created for r in results) else 200)
