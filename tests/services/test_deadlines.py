@@ -147,3 +147,24 @@ def test_clock_stop_moves_the_rectification_deadline_by_the_paused_working_days(
         actions = db.session.execute(select(AuditEvent.action).where(AuditEvent.case_id == case.id)).scalars().all()
         assert "clock_paused" in actions and "clock_resumed" in actions
         db.session.remove()
+
+
+def test_a_rectification_deadline_crossing_national_day_lands_on_the_right_day(app, demo):
+    import time_machine
+
+    from app import clock
+
+    path = PATHS["rectified"]
+    with app.app_context(), time_machine.travel("2025-09-24T09:00:00+08:00", tick=True) as traveller:
+        driver = ServiceDriver(traveller)
+        case_no = _drive_until(driver, path, "choose_remedy")
+        traveller.move_to("2025-09-26T10:00:00+08:00")  # Friday before the holiday
+        driver.complete(case_no, "choose_remedy",
+                        {"remedy": "rectification", "rectify_workdays": 5, "remedy_note": "5个工作日内整改"})
+        case = driver.case(case_no)
+        task = ready(case.id, "report_rectification")
+        # Sun 28 Sep (make-up workday), Mon 29, Tue 30, then 1–8 Oct off, Thu 9, Fri 10 Oct
+        assert clock.local(task.due_at).isoformat() == "2025-10-10T23:59:59+08:00"
+        timer = db.session.execute(select(Timer).where(Timer.case_id == case.id, Timer.kind == "date")).scalar_one()
+        assert timer.due_at == task.due_at
+        db.session.remove()
