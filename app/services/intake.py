@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app import clock
 from app.errors import Conflict, InvalidSubmission, NotAllowed, NotFound
 from app.identifiers import normalize_code
-from app.models import Case, CaseSequence, Org
+from app.models import Case, CaseSequence
 from app.policy import Actor, can_file_complaint_for_channel
 from app.services import audit, definitions, workflow
 from app.services.engine_context import EngineContext
@@ -154,17 +154,3 @@ def register_complaint(
 
 def _date(value) -> date | None:
     return date.fromisoformat(value) if value else None
-
-
-def find_case_for_complainant(ctx: EngineContext, case_no: str, query_code: str | None) -> Case:
-    case = ctx.session.execute(select(Case).where(Case.case_no == case_no)).scalar_one_or_none()
-    if case is None or not query_code_matches(case, query_code):
-        raise NotFound("case not found")
-    return case
-
-
-def org_by_code(ctx: EngineContext, code: str) -> Org:
-    org = ctx.session.execute(select(Org).where(Org.code == code)).scalar_one_or_none()
-    if org is None:
-        raise NotFound(f"unknown organisation {code}")
-    return org

@@ -9,19 +9,27 @@ from functools import wraps
 from typing import Callable
 
 from flask import Blueprint, current_app, g, request
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.db import db, unit_of_work
 from app.db_events import read_only
-from app.errors import Conflict, DomainError, InvalidSubmission
+from app.errors import Conflict, DomainError, InvalidSubmission, NotFound
+from app.models import Case
 from app.policy import Actor
+from app.services import rate_limits
 from app.services.accounts import actor_for, user_for_token
+from app.services.intake import query_code_matches
 from app.services.engine_context import EngineContext
 
 
 class Unauthorized(DomainError):
     status = 401
+
+
+class TooManyRequests(DomainError):
+    status = 429
 
 
 @dataclass
@@ -81,6 +89,8 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, auth: str =
         @wraps(fn)
         def view(*args, **kwargs):
             session = db.session
+            if auth == "query_code":
+                g.public_case_id = _check_query_code(session, kwargs.get("case_no", ""))
             if method.upper() == "GET":
                 with read_only():
                     try:
@@ -102,6 +112,27 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, auth: str =
         return view
 
     return decorator
+
+
+def _check_query_code(session, case_no: str) -> int:
+    """The complainant's key to one case. Wrong codes are counted per client address; past the
+    limit every public lookup from that address gets 429 for a while. A wrong code and an unknown
+    case number answer the same 404."""
+    key = f"query-code:{request.remote_addr or '-'}"
+    now = clock.now()
+    with read_only():
+        blocked = rate_limits.is_blocked(session, key, now)
+        case = None if blocked else session.execute(select(Case).where(Case.case_no == case_no)).scalar_one_or_none()
+        ok = case is not None and query_code_matches(case, request.args.get("query_code"))
+        case_id = case.id if ok else None
+        session.rollback()
+    if blocked:
+        raise TooManyRequests("too many wrong case numbers or query codes from this address; try again later")
+    if case_id is None:
+        with unit_of_work(session):
+            rate_limits.record_failure(session, key, now)
+        raise NotFound("case not found")
+    return case_id
 
 
 def _write_with_one_retry(session, fn, args, kwargs):
@@ -129,6 +160,8 @@ def openapi_document() -> dict:
         if op.request_schema is not None:
             item["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.request_schema}}}
         item["security"] = [{"bearer": []}] if op.auth == "bearer" else []
+        if op.auth == "query_code":
+            item["responses"].setdefault("429", {"description": "too many wrong codes from this address"})
         paths.setdefault(op.path, {})[op.method] = item
     return {
         "openapi": "3.1.0",

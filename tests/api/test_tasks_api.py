@@ -157,3 +157,32 @@ def test_two_concurrent_completions_exactly_one_wins(app, client, auth):
     with app.app_context():
         assert db.session.execute(select(func.count(TaskLog.id))).scalar_one() == 1
         db.session.remove()
+
+
+def test_wrong_query_codes_are_rate_limited_per_address(client, auth):
+    from datetime import timedelta
+
+    import time_machine
+
+    from app.services.rate_limits import LIMIT, WINDOW
+
+    body = _file(client, auth)
+    url = f"/api/v1/public/cases/{body['case_no']}"
+    attacker = {"REMOTE_ADDR": "203.0.113.7"}
+    with time_machine.travel("2026-11-25T10:00:00+08:00", tick=False) as traveller:
+        for i in range(LIMIT):
+            assert client.get(f"{url}?query_code=GUESS{i:05d}", environ_base=attacker).status_code == 404
+        blocked = client.get(f"{url}?query_code={body['query_code']}", environ_base=attacker)
+        assert blocked.status_code == 429
+        assert client.get(f"{url}?query_code={body['query_code']}",
+                          environ_base={"REMOTE_ADDR": "198.51.100.2"}).status_code == 200
+        traveller.shift(WINDOW + timedelta(seconds=1))
+        assert client.get(f"{url}?query_code={body['query_code']}", environ_base=attacker).status_code == 200
+
+
+def test_unknown_case_and_wrong_code_answer_alike(client, auth):
+    body = _file(client, auth)
+    wrong_code = client.get(f"/api/v1/public/cases/{body['case_no']}?query_code=XXXXXXXXXX")
+    no_case = client.get(f"/api/v1/public/cases/BB-1999-000001?query_code={body['query_code']}")
+    assert wrong_code.status_code == no_case.status_code == 404
+    assert wrong_code.get_json() == no_case.get_json()
