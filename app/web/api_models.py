@@ -82,7 +82,7 @@ def list_models():
 
 
 @endpoint(models_bp, "/models/validate", "POST", "Check uploaded models (parse + lint); nothing is stored",
-          tags=["models"], request_schema=MULTIPART,
+          writes=False, tags=["models"], request_schema=MULTIPART,
           responses={200: "{valid, problems: [{file, element_id, element_name, code, message, line}]}",
                      403: "not allowed", 413: "upload too large"})
 def validate_models():
@@ -105,7 +105,7 @@ def deploy_models():
 
 
 @endpoint(models_bp, "/models/dry-run", "POST", "Run a throw-away instance of a draft step by step; nothing is stored",
-          tags=["models"],
+          writes=False, tags=["models"],
           request_schema={"type": "object", "required": ["process_key"], "properties": {
               "process_key": {"type": "string"}, "files": {"type": "object", "description": "{name: text}"},
               "base_key": {"type": "string", "description": "start from this process's deployed files"},
@@ -144,7 +144,7 @@ def diff_model(key):
 
 
 @endpoint(models_bp, "/models/{key}/migrations/plan", "POST", "Running cases of a version and whether each can move",
-          tags=["models"], request_schema={"type": "object", "required": ["from_version", "to_version"], "properties": {
+          writes=False, tags=["models"], request_schema={"type": "object", "required": ["from_version", "to_version"], "properties": {
               **VERSIONS, "stage": {"type": "string"}, "org": {"type": "string"}}},
           responses={200: "{candidates: [{instance_id, case_no, stage, org_code, can_move, reason}]}"})
 def plan_migration(key):

@@ -78,10 +78,13 @@ def _authenticate() -> Actor:
     return actor_for(user)
 
 
-def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, auth: str = "bearer",
+def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, auth: str = "bearer", writes: bool | None = None,
              request_schema: dict | None = None, responses: dict[int, str] | None = None,
              tags: list[str] | None = None, parameters: list[dict] | None = None) -> Callable:
-    """Register a route that runs in one transaction: commit on success (writes), roll back on any error."""
+    """Register a route that runs in one transaction: commit on success (writes), roll back on any error.
+    `writes=False` marks a POST that only computes (validate, dry run, plan): it runs like a GET, on a
+    read snapshot that is rolled back, and never holds the SQLite write lock."""
+    writes = method.upper() != "GET" if writes is None else writes
     REGISTRY.append(Operation(bp.url_prefix + path, method.lower(), summary, auth, request_schema,
                               responses or {200: "OK"}, tags or [], parameters or []))
 
@@ -91,7 +94,7 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, auth: str =
             session = db.session
             if auth == "query_code":
                 g.public_case_id = _check_query_code(session, kwargs.get("case_no", ""))
-            if method.upper() == "GET":
+            if not writes:
                 with read_only():
                     try:
                         if auth == "bearer":
