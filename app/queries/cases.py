@@ -50,6 +50,7 @@ def case_detail(session: Session, case: Case) -> dict:
     return {
         "case_no": case.case_no, "status": case.status, "stage": case.stage, "outcome": case.outcome,
         "channel": case.channel, "received_at": _iso(case.received_at), "closed_at": _iso(case.closed_at),
+        "needs_attention": case.needs_attention, "attention_reason": case.attention_reason,
         "complainant": {"kind": case.complainant_kind, "name": case.complainant_name, "uscc": case.complainant_uscc,
                         "contact_name": case.contact_name, "contact_phone": mask_phone(case.contact_phone)},
         "respondent": {"org": case.respondent_org.code, "name": case.respondent_org.name},

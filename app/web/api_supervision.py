@@ -13,7 +13,7 @@ from app.models import ReadyTask
 from app.policy import can_use_supervision_desk
 from app.queries.cases import case_by_no
 from app.queries.supervision import METRICS, clock_board, league_cases, league_table
-from app.services import extensions, notifications, reassignment, supervision_orders
+from app.services import attention, extensions, notifications, reassignment, supervision_orders
 from app.services.league_export import league_xlsx
 from app.web.api_support import current_actor, endpoint, engine_context, json_body
 
@@ -181,6 +181,28 @@ def send_order(task_id):
 def reply_order(order_id):
     row = supervision_orders.reply_to_order(engine_context(), current_actor(), _id(order_id), json_body().get("reply"))
     return jsonify(_order_dict(row))
+
+
+@endpoint(supervision_bp, "/supervision/attention", "GET", "Cases whose timers or deliveries keep failing",
+          tags=["supervision"], responses={200: "OK", 403: "not a supervisor"})
+def attention_list():
+    actor = _desk_actor()
+    codes = engine_context().directory.codes_by_id
+    return jsonify({"cases": [
+        {"case_no": c.case_no, "stage": c.stage, "reason": c.attention_reason,
+         "handling_org": codes.get(c.handling_org_id), "region_code": c.region_code}
+        for c in attention.attention_cases(db.session, actor)]})
+
+
+@endpoint(supervision_bp, "/cases/{case_no}/attention/clear", "POST", "Take a case off the attention list",
+          tags=["supervision"], request_schema={"type": "object", "properties": {"note": {"type": "string"}}},
+          responses={200: "cleared", 404: "unknown case or not the caller's region", 409: "not on the list"})
+def clear_attention(case_no):
+    actor = current_actor()
+    case = case_by_no(db.session, actor, case_no)
+    note = str((request.get_json(silent=True) or {}).get("note", ""))[:2000]
+    attention.clear_attention(engine_context(), actor, case, note)
+    return jsonify({"case_no": case.case_no, "needs_attention": case.needs_attention})
 
 
 @endpoint(supervision_bp, "/cases/{case_no}/reassign", "POST", "Reassign a misrouted case to another handling org",
