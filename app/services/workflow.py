@@ -121,7 +121,8 @@ def persist(ctx: EngineContext, loaded: Loaded, actor: Actor, action: str, detai
     _sync_timers(ctx, loaded)
     if case is not None:
         _project_case(ctx, case, data, ready, engine.is_completed)
-    entries = [_emit(ctx, loaded, event, actor, count) for event, count in _collapse_repeats(engine.drain_events())]
+    entries = [_emit(ctx, loaded, event, actor, count, data)
+               for event, count in _collapse_repeats(engine.drain_events())]
     entries.append(audit.Entry(actor, action, case.id if case else None, row.id, detail, public))
     audit.append_many(session, now, entries)
 
@@ -248,13 +249,13 @@ def _collapse_repeats(events: list[dict]) -> list[tuple[dict, int]]:
     return [(event, count) for event, count in out.values()]
 
 
-def _emit(ctx: EngineContext, loaded: Loaded, event: dict, actor: Actor, count: int = 1) -> audit.Entry:
+def _emit(ctx: EngineContext, loaded: Loaded, event: dict, actor: Actor, count: int, data: dict) -> audit.Entry:
     """The outbox row for a thrown event; returns its audit entry (chained with the step's own)."""
     case = loaded.case
     payload = {"event": event["name"], "payload": _json_safe(event.get("payload") or {}),
                "instance_id": loaded.row.id, "count": count}
     if case is not None:
-        payload.update(case_no=case.case_no, credit_record=_json_safe(loaded.engine.data).get("credit_record"))
+        payload.update(case_no=case.case_no, credit_record=data.get("credit_record"))
     ctx.session.add(OutboxMessage(
         created_at=ctx.now, topic=event["name"], case_id=case.id if case else None, payload=payload,
         next_attempt_at=ctx.now,
