@@ -37,12 +37,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     install_sqlite_pragmas(application, db)
 
     from app.web.api import api_bp
+    from app.web.api_calendar import calendar_bp
     from app.web.api_models import models_bp
     from app.web.api_supervision import supervision_bp
     from app.web.errors import register_error_handlers
     from app.web.security_headers import register_security_headers
 
     application.register_blueprint(api_bp)
+    application.register_blueprint(calendar_bp)
     application.register_blueprint(models_bp)
     application.register_blueprint(supervision_bp)
     register_error_handlers(application)
