@@ -1,5 +1,5 @@
 """Typed SQLAlchemy 2 models, one module per aggregate."""
-from app.models.audit import AuditEvent, AuditHead, OutboxMessage, RateLimitBucket
+from app.models.audit import AuditChain, AuditEvent, OutboxMessage, RateLimitBucket
 from app.models.cache_version import CacheVersion
 from app.models.calendar import CalendarOverride, CalendarYear
 from app.models.case import Case, CaseSequence
@@ -12,7 +12,7 @@ from app.models.task import ReadyTask, TaskLog, Timer
 from app.models.user import ApiToken, User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "AuditHead", "CacheVersion", "CalendarOverride", "CalendarYear", "Case", "CaseSequence",
+    "ApiToken", "AuditChain", "AuditEvent", "CacheVersion", "CalendarOverride", "CalendarYear", "Case", "CaseSequence",
     "ClockPause", "Escalation", "ExtensionRequest", "JobRun", "ModelDraft", "Notification", "Org", "OutboxMessage",
     "RateLimitBucket", "SchedulerLease", "ProcessDefinition", "ProcessInstance", "ReadyTask", "TaskLog", "Timer", "User",
 ]

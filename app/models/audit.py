@@ -3,17 +3,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
 
 
 class AuditEvent(Base):
+    """One audit entry. Entries form hash chains: one per case (`case:<id>`), one per case-less
+    instance (`instance:<id>`) and one for everything else (`system`); `seq` counts within the chain.
+    Global order is `id`."""
+
     __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(unique=True)
+    chain: Mapped[str] = mapped_column(String(60))
+    seq: Mapped[int]
     at: Mapped[datetime]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_label: Mapped[str] = mapped_column(String(120))
@@ -26,12 +32,13 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditHead(Base):
-    """Single row holding the chain head; locked FOR UPDATE by every append (serialises the chain)."""
+class AuditChain(Base):
+    """The head of one chain; locked FOR UPDATE by every append to that chain. Appends to different
+    cases never wait for each other (a case's steps are serialised by its instance row anyway)."""
 
-    __tablename__ = "audit_head"
+    __tablename__ = "audit_chains"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    chain: Mapped[str] = mapped_column(String(60), primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
 

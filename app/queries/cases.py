@@ -46,7 +46,7 @@ def case_detail(session: Session, case: Case) -> dict:
     tasks = session.execute(select(ReadyTask).where(ReadyTask.case_id == case.id).order_by(ReadyTask.due_at)).scalars()
     timers = session.execute(select(Timer).where(Timer.case_id == case.id).order_by(Timer.due_at)).scalars()
     done = session.execute(select(TaskLog).where(TaskLog.case_id == case.id).order_by(TaskLog.id)).scalars()
-    history = session.execute(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)).scalars()
+    history = session.execute(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)).scalars()
     return {
         "case_no": case.case_no, "status": case.status, "stage": case.stage, "outcome": case.outcome,
         "channel": case.channel, "received_at": _iso(case.received_at), "closed_at": _iso(case.closed_at),
@@ -83,7 +83,7 @@ def public_view(session: Session, case: Case) -> dict:
     data = instance.data if instance else {}
     tasks = session.execute(select(ReadyTask).where(ReadyTask.case_id == case.id).order_by(ReadyTask.due_at)).scalars().all()
     events = session.execute(
-        select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.public.is_(True)).order_by(AuditEvent.seq)
+        select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.public.is_(True)).order_by(AuditEvent.id)
     ).scalars()
     handling = session.get(Org, case.handling_org_id) if case.handling_org_id else None
     return {

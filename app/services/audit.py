@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent, AuditHead
+from app.models import AuditChain, AuditEvent
 from app.policy import Actor
 
 GENESIS = "0" * 64
@@ -17,7 +17,8 @@ GENESIS = "0" * 64
 
 def _digest(prev_hash: str, seq: int, at: datetime, actor_label: str, action: str, case_id, instance_id, detail) -> str:
     body = json.dumps(
-        [prev_hash, seq, at.astimezone(timezone.utc).isoformat(timespec="microseconds"), actor_label, action, case_id, instance_id, detail],
+        [prev_hash, seq, at.astimezone(timezone.utc).isoformat(timespec="microseconds"), actor_label, action, case_id,
+         instance_id, detail],
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -35,6 +36,14 @@ class Entry:
     detail: dict | None = None
     public: bool = False
 
+    @property
+    def chain(self) -> str:
+        if self.case_id is not None:
+            return f"case:{self.case_id}"
+        if self.instance_id is not None:
+            return f"instance:{self.instance_id}"
+        return "system"
+
 
 def append(
     session: Session,
@@ -50,20 +59,26 @@ def append(
     return append_many(session, now, [Entry(actor, action, case_id, instance_id, detail, public)])[0]
 
 
-def append_many(session: Session, now: datetime, entries: list[Entry]) -> list[AuditEvent]:
-    """Chain several entries under one lock of the head row (one step's events and its action)."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+def _head(session: Session, chain: str) -> AuditChain:
+    head = session.execute(select(AuditChain).where(AuditChain.chain == chain).with_for_update()).scalar_one_or_none()
     if head is None:
-        head = AuditHead(id=1, seq=0, last_hash=GENESIS)
+        head = AuditChain(chain=chain, seq=0, last_hash=GENESIS)
         session.add(head)
-        session.flush()
+        session.flush()  # a concurrent first append to the same chain fails here and is retried at the boundary
+    return head
+
+
+def append_many(session: Session, now: datetime, entries: list[Entry]) -> list[AuditEvent]:
+    """Chain the entries onto their chains (one head lock per chain touched), in order."""
+    heads: dict[str, AuditChain] = {}
     events = []
     for e in entries:
+        head = heads.get(e.chain) or heads.setdefault(e.chain, _head(session, e.chain))
         detail = json.loads(json.dumps(e.detail or {}, ensure_ascii=False, default=str))
         seq = head.seq + 1
         digest = _digest(head.last_hash, seq, now, e.actor.label, e.action, e.case_id, e.instance_id, detail)
         events.append(AuditEvent(
-            seq=seq, at=now, actor_id=e.actor.user_id, actor_label=e.actor.label, case_id=e.case_id,
+            chain=e.chain, seq=seq, at=now, actor_id=e.actor.user_id, actor_label=e.actor.label, case_id=e.case_id,
             instance_id=e.instance_id, action=e.action, detail=detail, public=e.public,
             prev_hash=head.last_hash, hash=digest,
         ))
@@ -72,15 +87,29 @@ def append_many(session: Session, now: datetime, entries: list[Entry]) -> list[A
     return events
 
 
-def verify_chain(session: Session) -> tuple[bool, int, int | None]:
-    """Recompute every hash in order. Returns (ok, events checked, first bad seq or None)."""
-    prev = GENESIS
-    count = 0
-    for ev in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
+@dataclass
+class ChainReport:
+    ok: bool
+    events: int
+    chains: int
+    broken_chain: str | None = None
+    broken_seq: int | None = None
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Recompute every chain: each entry's hash over its content and the previous hash, sequence
+    without gaps, and the head matching the last entry (a deleted tail is detected)."""
+    heads = {h.chain: h for h in session.execute(select(AuditChain)).scalars()}
+    count, expected = 0, {}
+    for ev in session.execute(select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)).scalars():
         count += 1
-        if ev.prev_hash != prev or ev.hash != _digest(
+        prev_seq, prev_hash = expected.get(ev.chain, (0, GENESIS))
+        if ev.seq != prev_seq + 1 or ev.prev_hash != prev_hash or ev.hash != _digest(
             ev.prev_hash, ev.seq, ev.at, ev.actor_label, ev.action, ev.case_id, ev.instance_id, ev.detail
         ):
-            return False, count, ev.seq
-        prev = ev.hash
-    return True, count, None
+            return ChainReport(False, count, len(heads), ev.chain, ev.seq)
+        expected[ev.chain] = (ev.seq, ev.hash)
+    for chain, head in heads.items():
+        if expected.get(chain, (0, GENESIS)) != (head.seq, head.last_hash):
+            return ChainReport(False, count, len(heads), chain, head.seq)
+    return ChainReport(True, count, len(heads))

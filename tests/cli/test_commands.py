@@ -54,14 +54,14 @@ def test_audit_verify_detects_tampering(app, client, auth):
 
     client.post("/api/v1/complaints", json=SAMPLE_COMPLAINT, headers=auth("intake_12345"))
     runner = app.test_cli_runner()
-    assert "audit chain ok" in runner.invoke(args=["lvyue", "audit", "verify"]).output
+    assert "audit chains ok" in runner.invoke(args=["lvyue", "audit", "verify"]).output
     with app.app_context():
-        ev = db.session.execute(db.select(AuditEvent).order_by(AuditEvent.seq)).scalars().first()
+        ev = db.session.execute(db.select(AuditEvent).order_by(AuditEvent.id)).scalars().first()
         ev.detail = {**ev.detail, "case_no": "FORGED"}
         db.session.commit()
         db.session.remove()
     result = runner.invoke(args=["lvyue", "audit", "verify"])
-    assert result.exit_code != 0 and "broken at seq 1" in result.output
+    assert result.exit_code != 0 and "broken at seq 1" in result.output and "case:" in result.output
 
 
 def test_bootstrap_on_a_fresh_instance_migrates_deploys_and_writes_credentials(tmp_path):

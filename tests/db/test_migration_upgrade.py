@@ -30,8 +30,10 @@ def test_upgrade_from_the_initial_schema_keeps_rows_and_backfills_case_links(tmp
                 "contract_title, scope_area, facts, demands, submission, instance_id, received_at) VALUES (3, "
                 "'BB-2026-000001', 'h', 'open', 'intake', 'offline', 'd', 'sme', 'n', 'c', 'p', 1, 1, '340300', 't', "
                 "'other', 'f', '', '{}', 7, '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO audit_head (id, seq, last_hash) VALUES (1, 4, 'abc')"))
         upgrade()
         with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT chain, seq, last_hash FROM audit_chains")).one() == ("global", 4, "abc")
             assert conn.execute(text("SELECT case_id FROM process_instances WHERE id = 7")).scalar_one() == 3
             assert conn.execute(text("SELECT needs_attention FROM cases WHERE id = 3")).scalar_one() in (0, False)
             assert conn.execute(text("SELECT case_no FROM cases")).scalar_one() == "BB-2026-000001"

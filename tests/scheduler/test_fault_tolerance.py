@@ -55,8 +55,8 @@ def assert_each_fired_exactly_once(ids: list[int]) -> None:
     statuses = db.session.execute(select(ProcessInstance.status, func.count()).where(ProcessInstance.id.in_(ids))
                                   .group_by(ProcessInstance.status)).all()
     assert statuses == [("completed", N)]
-    ok, _count, broken_at = verify_chain(db.session)
-    assert ok, f"audit chain broken at {broken_at}"
+    report = verify_chain(db.session)
+    assert report.ok, f"audit chain {report.broken_chain} broken at {report.broken_seq}"
     db.session.rollback()
 
 

@@ -21,7 +21,7 @@ def test_path_reaches_its_outcome(app, demo, name):
         assert db.session.execute(select(ReadyTask).where(ReadyTask.case_id == case.id)).first() is None
         assert db.session.execute(
             select(Timer).where(Timer.case_id == case.id, Timer.fired_at.is_(None))).first() is None
-        assert verify_chain(db.session)[0]
+        assert verify_chain(db.session).ok
         topics = db.session.execute(select(OutboxMessage.topic).where(OutboxMessage.case_id == case.id)).scalars().all()
         assert topics.count("case_closed") == 1
         determined = path["outcome"] == "breach_repaired"
