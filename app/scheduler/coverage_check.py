@@ -4,8 +4,8 @@ from __future__ import annotations
 from app import clock
 from app.db import unit_of_work
 from app.scheduler.job_env import JobEnv, claim_daily_run
-from app.scheduler.optional_services import optional_service
 from app.services import audit
+from app.services.notifications import notify_role
 from app.services.timer_failures import SCHEDULER
 
 COVERAGE_JOB = "calendar_coverage"
@@ -23,12 +23,8 @@ def check_calendar_coverage(env: JobEnv) -> int:
         message = ctx.calendar.coverage_warning(today)
         if message is None:
             return 0
-        notify_role = optional_service("app.services.notifications", "notify_role")
-        notified = 0
-        if notify_role is not None:
-            for role in WARNED_ROLES:
-                notified += notify_role(ctx, role, kind="calendar_coverage",
-                                        title="Working-day calendar incomplete", body=message) or 0
+        notified = sum(notify_role(ctx, role, kind="calendar_coverage", title="【工作日历】下一年度节假日安排尚未载入",
+                                   body=message, smtp_host=env.settings.smtp_host) for role in WARNED_ROLES)
         audit.append(env.session, SCHEDULER, "calendar_coverage_warning", now,
                      detail={"date": today.isoformat(), "message": message, "notified": notified})
         return 1

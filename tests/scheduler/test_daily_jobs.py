@@ -1,7 +1,6 @@
 """Daily jobs run once per local date: the calendar-coverage warning; services not installed yet are skipped."""
 from datetime import datetime, timedelta
 
-import pytest
 import time_machine
 from sqlalchemy import func, select
 
@@ -9,7 +8,6 @@ from app.db import db
 from app.models import AuditEvent, JobRun, Notification, User
 from app.scheduler.coverage_check import check_calendar_coverage
 from app.scheduler.job_env import JobEnv
-from app.scheduler.optional_services import optional_service
 from app.scheduler.supervision_jobs import send_daily_digest
 
 DECEMBER = datetime.fromisoformat("2026-12-05T10:00:00+08:00")  # 2027's schedule is not loaded
@@ -40,13 +38,7 @@ def test_a_covered_calendar_records_the_run_and_warns_nobody(sched):
     assert db.session.execute(select(func.count(Notification.id))).scalar_one() == 0
 
 
-def test_a_service_that_is_not_installed_is_reported_missing_not_raised():
-    assert optional_service("app.services.no_such_service", "run") is None
-    assert optional_service("app.services.timers", "fire_due_timers") is not None
-
-
 def test_the_digest_job_waits_for_eight_oclock_local_time(sched):
-    pytest.importorskip("app.services.digest", reason="the digest service arrives with the supervision work")
     env = JobEnv(db.session, sched.extensions["lvyue.settings"])
     with time_machine.travel(datetime.fromisoformat("2026-03-02T07:30:00+08:00"), tick=False):
         send_daily_digest(env)
