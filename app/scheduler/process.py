@@ -108,9 +108,10 @@ def run_forever(app: Flask, name: str, echo: Callable[[str], None]) -> Counter:
     stop = threading.Event()
     counts: Counter = Counter()
     with _lease_held(app, holder):
+        executor = ThreadPoolExecutor(len(JOBS) + 1)
         scheduler = BlockingScheduler(
             timezone=clock.SHANGHAI,
-            executors={"default": ThreadPoolExecutor(len(JOBS) + 1)},
+            executors={"default": executor},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         start = datetime.now(clock.SHANGHAI)
@@ -122,10 +123,11 @@ def run_forever(app: Flask, name: str, echo: Callable[[str], None]) -> Counter:
             scheduler.add_job(_renew_lease, "interval", seconds=renew_every, args=(app, holder), id="renew_lease")
 
         def on_signal(signum, _frame):
+            # never block inside the handler: stop scheduling, let running jobs see `stop` and finish
             log.info("signal %s: finishing the current items, then stopping", signum)
             stop.set()
             if scheduler.running:
-                scheduler.shutdown(wait=True)
+                scheduler.shutdown(wait=False)
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
@@ -133,4 +135,5 @@ def run_forever(app: Flask, name: str, echo: Callable[[str], None]) -> Counter:
              f"tick {settings.scheduler_tick_seconds:g} s, jobs: {', '.join(j.name for j in JOBS)})")
         if not stop.is_set():
             scheduler.start()
+        executor.shutdown(wait=True)  # the jobs running at the signal finish their current item
     return counts

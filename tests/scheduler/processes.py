@@ -48,7 +48,7 @@ class SchedulerProcesses:
         started = wait_until(lambda: " started (" in self.output(proc) or proc.poll() is not None, STARTUP_TIMEOUT)
         assert started and proc.poll() is None, self.output(proc)
 
-    def stop(self, proc: subprocess.Popen, timeout: float = 30) -> int:
+    def stop(self, proc: subprocess.Popen, timeout: float = 60) -> int:
         proc.send_signal(signal.SIGTERM)
         return proc.wait(timeout=timeout)
 
