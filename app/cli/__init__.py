@@ -85,25 +85,6 @@ def bootstrap_cmd(demo):
         click.echo(f"demo data loaded; {len(creds)} users, credentials in {path}")
 
 
-@lvyue.command("fire-timers")
-def fire_timers_cmd():
-    """Fire every due timer once (the scheduler process does this continuously)."""
-    from app.services.engine_context import EngineContext
-    from app.services.timers import due_instance_ids, fire_due_timers
-
-    now = clock.now()
-    with unit_of_work(db.session):
-        ids = due_instance_ids(EngineContext.load(db.session, now))
-    fired = 0
-    for instance_id in ids:
-        try:
-            with unit_of_work(db.session):
-                fired += len(fire_due_timers(EngineContext.load(db.session, now, _settings().script_time_limit), instance_id))
-        except DomainError as exc:
-            click.echo(f"instance {instance_id}: {exc.message}", err=True)
-    click.echo(f"{fired} timer(s) fired")
-
-
 @users.command("create")
 @click.argument("username")
 @click.option("--role", required=True)

@@ -1,20 +1,11 @@
-"""Fire the due timers of one instance (used by tests now and by the scheduler process later)."""
+"""Fire the due timers of one instance (the scheduler's sweep calls this for each claimed instance)."""
 from __future__ import annotations
 
-from sqlalchemy import select
 
-from app.models import ProcessInstance, Timer
+from app.models import ProcessInstance
 from app.policy import Actor
 from app.services import workflow
 from app.services.engine_context import EngineContext
-
-
-def due_instance_ids(ctx: EngineContext, limit: int = 100) -> list[int]:
-    rows = ctx.session.execute(
-        select(Timer.instance_id).where(Timer.fired_at.is_(None), Timer.due_at <= ctx.now)
-        .order_by(Timer.due_at).limit(limit)
-    ).scalars().all()
-    return list(dict.fromkeys(rows))
 
 
 def fire_due_timers(ctx: EngineContext, instance_id: int, claimed: ProcessInstance | None = None) -> list[str]:
