@@ -29,6 +29,7 @@ class Settings:
     max_upload_bytes: int = 2_000_000
     script_time_limit: float = 2.0
     supervision_after_workdays: int = 3
+    extension_max_workdays: int = 10   # 延期: at most this many working days, once per task
     credit_platform_url: str = ""      # the public credit platform's intake endpoint (outbox deliveries)
     credit_platform_token: str = ""
     smtp_host: str = ""                # e-mail copies of notifications; empty = in-app only
@@ -52,6 +53,7 @@ class Settings:
             max_upload_bytes=int(_env("LVYUE_MAX_UPLOAD_BYTES", "2000000")),
             script_time_limit=float(_env("LVYUE_SCRIPT_TIME_LIMIT", "2.0")),
             supervision_after_workdays=int(_env("LVYUE_SUPERVISION_AFTER_WORKDAYS", "3")),
+            extension_max_workdays=int(_env("LVYUE_EXTENSION_MAX_WORKDAYS", "10")),
             credit_platform_url=_env("LVYUE_CREDIT_PLATFORM_URL", ""),
             credit_platform_token=_env("LVYUE_CREDIT_PLATFORM_TOKEN", ""),
             smtp_host=_env("LVYUE_SMTP_HOST", ""),
@@ -82,7 +84,7 @@ class Settings:
             self.secret_key = _instance_secret(Path(self.instance_path))
         if self.default_locale not in ("zh", "en"):
             raise SettingsError("LVYUE_DEFAULT_LOCALE must be zh or en")
-        if self.max_upload_bytes <= 0 or self.script_time_limit <= 0:
+        if self.max_upload_bytes <= 0 or self.script_time_limit <= 0 or self.extension_max_workdays <= 0:
             raise SettingsError("limits must be positive")
 
     @property

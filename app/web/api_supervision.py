@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from app import clock
 from app.db import db
@@ -127,14 +127,16 @@ def _extension_dict(row) -> dict:
 @endpoint(supervision_bp, "/tasks/{task_id}/extension-requests", "POST", "Ask for more working days on a task (延期)",
           tags=["supervision"],
           request_schema={"type": "object", "required": ["workdays", "reason"],
-                          "properties": {"workdays": {"type": "integer", "minimum": 1, "maximum": 10},
+                          "properties": {"workdays": {"type": "integer", "minimum": 1,
+                                                       "description": "≤ LVYUE_EXTENSION_MAX_WORKDAYS (10)"},
                                          "reason": {"type": "string"}}},
           responses={201: "requested", 403: "not an assignee", 404: "unknown task", 409: "not extendable now",
                      422: "field errors"})
 def request_extension(task_id):
     body = json_body()
     row = extensions.request_extension(engine_context(), current_actor(), task_id, body.get("workdays"),
-                                       body.get("reason"))
+                                       body.get("reason"),
+                                       max_workdays=current_app.extensions["lvyue.settings"].extension_max_workdays)
     return jsonify(_extension_dict(row)), 201
 
 
