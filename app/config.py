@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,6 @@ class Settings:
     scheduler_tick_seconds: float = 5.0
     max_attempts: int = 5              # a timer or outbox row failing this often needs attention
     testing: bool = False
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

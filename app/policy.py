@@ -59,12 +59,6 @@ def can_view_case(actor: Actor, case) -> bool:
     return False
 
 
-def can_view_instance(actor: Actor, instance, case=None) -> bool:
-    if case is not None:
-        return can_view_case(actor, case)
-    return actor.kind == "system" or actor.role in ("process_owner", "admin")
-
-
 def can_act_on_task(actor: Actor, task) -> bool:
     """`task` needs role, org_id, case_id. A lane-less task (role process_owner) is for process owners."""
     if actor.kind == "system":

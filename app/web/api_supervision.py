@@ -247,3 +247,11 @@ def read_notification(notification_id):
     actor = current_actor()
     row = notifications.mark_read(engine_context(), actor, _id(notification_id))
     return jsonify({**_notification_dict(row), "unread": notifications.unread_count(db.session, actor.user_id)})
+
+
+@endpoint(supervision_bp, "/notifications/read-all", "POST", "Mark all of the caller's notifications read",
+          tags=["notifications"], responses={200: "{marked, unread: 0}"})
+def read_all_notifications():
+    actor = current_actor()
+    marked = notifications.mark_all_read(engine_context(), actor)
+    return jsonify({"marked": marked, "unread": notifications.unread_count(db.session, actor.user_id)})

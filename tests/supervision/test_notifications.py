@@ -83,3 +83,13 @@ def test_another_users_notification_is_404(ctx, client, auth):
     with unit_of_work(db.session):
         note = notifications.notify_user(ctx, _user("handler_hygov").id, kind="t", title="x")
     assert client.post(f"/api/v1/notifications/{note.id}/read", headers=auth("handler_whgov")).status_code == 404
+
+
+def test_read_all_clears_only_the_callers_bell(ctx, client, auth):
+    with unit_of_work(db.session):
+        for title in ("一", "二"):
+            notifications.notify_user(ctx, _user("handler_hygov").id, kind="t", title=title)
+        notifications.notify_user(ctx, _user("handler_whgov").id, kind="t", title="别人的")
+    resp = client.post("/api/v1/notifications/read-all", headers=auth("handler_hygov"))
+    assert resp.status_code == 200 and resp.get_json() == {"marked": 2, "unread": 0}
+    assert client.get("/api/v1/notifications", headers=auth("handler_whgov")).get_json()["unread"] == 1
