@@ -97,3 +97,38 @@ def public_view(session: Session, case: Case) -> dict:
         "my_tasks": [task_dict(t, codes) for t in tasks if t.role == "complainant"],
         "can_withdraw": case.status == "open",
     }
+
+
+def case_summary(case: Case, codes: Mapping[int, str]) -> dict:
+    return {"case_no": case.case_no, "status": case.status, "stage": case.stage, "outcome": case.outcome,
+            "channel": case.channel, "received_at": _iso(case.received_at), "complainant": case.complainant_name,
+            "respondent": codes.get(case.respondent_org_id), "handling_org": codes.get(case.handling_org_id),
+            "region_code": case.region_code, "contract_no": case.contract_no,
+            "needs_attention": case.needs_attention}
+
+
+def search_cases(session: Session, actor: Actor, *, status: str | None = None, stage: str | None = None,
+                 q: str | None = None, limit: int = 50, before_id: int | None = None) -> list[Case]:
+    """The cases the actor may see, newest first, keyset-paginated by id. The SQL narrows by the
+    actor's scope; `policy.can_view_case` has the last word on every row."""
+    query = select(Case)
+    if actor.role == "intake_officer":
+        query = query.where(Case.accepting_org_id == actor.org_id)
+    elif actor.role == "handler":
+        query = query.where(Case.handling_org_id == actor.org_id)
+    elif actor.role == "supervisor" and actor.region_code:
+        prefix = actor.region_code[:4] if actor.region_code.endswith("00") else actor.region_code
+        query = query.where(Case.region_code.startswith(prefix))
+    elif actor.role != "admin":
+        return []
+    if status:
+        query = query.where(Case.status == status)
+    if stage:
+        query = query.where(Case.stage == stage)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(Case.case_no.ilike(like) | Case.complainant_name.ilike(like) | Case.contract_no.ilike(like))
+    if before_id:
+        query = query.where(Case.id < before_id)
+    rows = session.execute(query.order_by(Case.id.desc()).limit(limit)).scalars()
+    return [c for c in rows if can_view_case(actor, c)]

@@ -8,7 +8,8 @@ from app.db import db
 from app.errors import InvalidSubmission, NotAllowed, NotFound
 from app.models import Case, ProcessInstance, ReadyTask
 from app.policy import Actor, can_act_on_task, can_start_process, can_view_case
-from app.queries.cases import case_by_no, case_detail, org_codes, public_view, task_dict
+from app.queries.cases import (case_by_no, case_detail, case_summary, org_codes, public_view, search_cases,
+                               task_dict)
 from app.queries.tasks import tasks_for
 from app.services import definitions, intake, tasks as task_service, withdrawal, workflow
 from app.web.api_support import current_actor, endpoint, engine_context, json_body, locale, openapi_document
@@ -63,6 +64,30 @@ def file_complaint():
     if result.query_code:
         body["query_code"] = result.query_code
     return jsonify(body), (200 if result.replayed else 201)
+
+
+@endpoint(api_bp, "/cases", "GET", "Cases the caller may see, newest first (search and keyset pagination)",
+          tags=["cases"], parameters=[{"name": n, "in": "query", "required": False, "schema": {"type": t}}
+                                      for n, t in (("status", "string"), ("stage", "string"), ("q", "string"),
+                                                   ("limit", "integer"), ("before_id", "integer"))],
+          responses={200: "{cases, next_before_id}", 422: "bad paging parameters"})
+def list_cases():
+    args = request.args
+    errors = {}
+    limit = args.get("limit", "50")
+    before = args.get("before_id")
+    if not limit.isdigit() or not 1 <= int(limit) <= 200:
+        errors["limit"] = ["1 到 200" if locale() == "zh" else "1 to 200"]
+    if before is not None and not before.isdigit():
+        errors["before_id"] = ["必须是正整数" if locale() == "zh" else "a positive integer"]
+    if errors:
+        raise InvalidSubmission(errors)
+    rows = search_cases(db.session, current_actor(), status=args.get("status"), stage=args.get("stage"),
+                        q=(args.get("q") or "")[:100] or None, limit=int(limit),
+                        before_id=int(before) if before else None)
+    codes = org_codes(db.session)
+    return jsonify({"cases": [case_summary(c, codes) for c in rows],
+                    "next_before_id": rows[-1].id if len(rows) == int(limit) else None})
 
 
 @endpoint(api_bp, "/cases/{case_no}", "GET", "A case: status, stage, data, ready tasks, timers, history",

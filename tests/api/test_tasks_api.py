@@ -186,3 +186,31 @@ def test_unknown_case_and_wrong_code_answer_alike(client, auth):
     no_case = client.get(f"/api/v1/public/cases/BB-1999-000001?query_code={body['query_code']}")
     assert wrong_code.status_code == no_case.status_code == 404
     assert wrong_code.get_json() == no_case.get_json()
+
+
+def test_case_list_shows_each_caller_only_their_cases(client, auth):
+    first = _file(client, auth)["case_no"]
+    other = {**SAMPLE_COMPLAINT, "respondent": {**SAMPLE_COMPLAINT["respondent"], "org_code": "WH-HOUSING"},
+             "contract": {**SAMPLE_COMPLAINT["contract"], "contract_no": "WH-HT-1"}}
+    second = client.post("/api/v1/complaints", json=other, headers=auth("intake_city")).get_json()["case_no"]
+
+    def nos(user, qs=""):
+        return [c["case_no"] for c in client.get(f"/api/v1/cases{qs}", headers=auth(user)).get_json()["cases"]]
+
+    assert nos("intake_12345") == [first]
+    assert nos("intake_city") == [second]
+    assert nos("supervisor_city") == [second, first]   # the city sees every region, newest first
+    assert nos("supervisor_hy") == [first]             # the county sees its own
+    assert nos("handler_whgov") == []                  # not referred yet
+    assert nos("supervisor_city", f"?q={first[-6:]}") == [first]
+
+
+def test_case_list_pages_by_id(client, auth):
+    for n in range(3):
+        body = {**SAMPLE_COMPLAINT, "contract": {**SAMPLE_COMPLAINT["contract"], "contract_no": f"PAGE-{n}"}}
+        client.post("/api/v1/complaints", json=body, headers=auth("intake_12345"))
+    page1 = client.get("/api/v1/cases?limit=2", headers=auth("intake_12345")).get_json()
+    page2 = client.get(f"/api/v1/cases?limit=2&before_id={page1['next_before_id']}",
+                       headers=auth("intake_12345")).get_json()
+    assert len(page1["cases"]) == 2 and len(page2["cases"]) == 1 and page2["next_before_id"] is None
+    assert client.get("/api/v1/cases?limit=0", headers=auth("intake_12345")).status_code == 422
