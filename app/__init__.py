@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.web.api import api_bp
     from app.web.api_calendar import calendar_bp
     from app.web.api_models import models_bp
+    from app.web.api_orgs import orgs_bp
     from app.web.api_supervision import supervision_bp
     from app.web.errors import register_error_handlers
     from app.web.security_headers import register_security_headers
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     application.register_blueprint(api_bp)
     application.register_blueprint(calendar_bp)
     application.register_blueprint(models_bp)
+    application.register_blueprint(orgs_bp)
     application.register_blueprint(supervision_bp)
     register_error_handlers(application)
     register_security_headers(application)
