@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.web.api_models import models_bp
     from app.web.api_orgs import orgs_bp
     from app.web.api_supervision import supervision_bp
+    from app.web.api_users import users_bp
     from app.web.errors import register_error_handlers
     from app.web.security_headers import register_security_headers
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     application.register_blueprint(models_bp)
     application.register_blueprint(orgs_bp)
     application.register_blueprint(supervision_bp)
+    application.register_blueprint(users_bp)
     register_error_handlers(application)
     register_security_headers(application)
 

@@ -79,3 +79,24 @@ def user_for_token(session: Session, token: str) -> User | None:
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     return row.user
+
+
+def revoke_tokens(session: Session, now: datetime, username: str) -> int:
+    """Revoke every live token of `username` (e.g. a leaked channel token); returns how many."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"no user {username}")
+    tokens = session.execute(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars()
+    count = 0
+    for token in tokens:
+        token.revoked_at = now
+        count += 1
+    return count
+
+
+def set_active(session: Session, username: str, active: bool) -> User:
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"no user {username}")
+    user.active = active
+    return user
