@@ -14,6 +14,7 @@ from app.errors import Conflict, InvalidSubmission, NotFound
 from app.models import ApiToken, Org, User
 from app.models.user import ROLES
 from app.policy import Actor
+from app.services import audit
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "lvy_"
@@ -25,7 +26,7 @@ def actor_for(user: User) -> Actor:
 
 
 def create_user(session: Session, now: datetime, username: str, password: str, role: str, org_code: str,
-                display_name: str | None = None, email: str | None = None) -> User:
+                display_name: str | None = None, email: str | None = None, actor: Actor | None = None) -> User:
     errors = {}
     if role not in ROLES:
         errors["role"] = [f"unknown role; one of {', '.join(ROLES)}"]
@@ -47,6 +48,8 @@ def create_user(session: Session, now: datetime, username: str, password: str, r
                 role=role, org_id=org.id, active=True, failed_logins=0, created_at=now)
     session.add(user)
     session.flush()
+    if actor is not None:
+        audit.append(session, actor, "user_created", now, detail={"username": username, "role": role, "org": org_code})
     return user
 
 
@@ -61,7 +64,8 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, now: datetime, username: str, name: str = "default") -> str:
+def issue_token(session: Session, now: datetime, username: str, name: str = "default",
+                actor: Actor | None = None) -> str:
     """Returns the plain token once; only its hash is stored."""
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
@@ -69,6 +73,8 @@ def issue_token(session: Session, now: datetime, username: str, name: str = "def
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, name=name, token_hash=_token_hash(token), prefix=token[:12], created_at=now))
     session.flush()
+    if actor is not None:
+        audit.append(session, actor, "token_issued", now, detail={"username": username, "name": name})
     return token
 
 
@@ -81,7 +87,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     return row.user
 
 
-def revoke_tokens(session: Session, now: datetime, username: str) -> int:
+def revoke_tokens(session: Session, now: datetime, username: str, actor: Actor) -> int:
     """Revoke every live token of `username` (e.g. a leaked channel token); returns how many."""
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
@@ -91,12 +97,14 @@ def revoke_tokens(session: Session, now: datetime, username: str) -> int:
     for token in tokens:
         token.revoked_at = now
         count += 1
+    audit.append(session, actor, "tokens_revoked", now, detail={"username": username, "count": count})
     return count
 
 
-def set_active(session: Session, username: str, active: bool) -> User:
+def set_active(session: Session, now: datetime, username: str, active: bool, actor: Actor) -> User:
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         raise NotFound(f"no user {username}")
     user.active = active
+    audit.append(session, actor, "user_activated" if active else "user_deactivated", now, detail={"username": username})
     return user

@@ -8,7 +8,7 @@ from app import clock
 from app.db import db
 from app.errors import InvalidSubmission, NotAllowed
 from app.models import User
-from app.services import accounts, audit
+from app.services import accounts
 from app.web.api_support import current_actor, endpoint, json_body
 
 users_bp = Blueprint("users", __name__, url_prefix="/api/v1")
@@ -46,9 +46,8 @@ def create_user():
     if missing:
         raise InvalidSubmission(missing)
     user = accounts.create_user(db.session, clock.now(), fields["username"], fields["password"], fields["role"],
-                                fields["org"], display_name=body.get("display_name"), email=body.get("email"))
-    audit.append(db.session, current_actor(), "user_created", clock.now(),
-                 detail={"username": user.username, "role": user.role, "org": fields["org"]})
+                                fields["org"], display_name=body.get("display_name"), email=body.get("email"),
+                                actor=current_actor())
     return jsonify(_user_dict(user)), 201
 
 
@@ -58,8 +57,7 @@ def create_user():
 def issue_token(username):
     _require_admin()
     name = str((json_body() or {}).get("name") or "api")[:80]
-    token = accounts.issue_token(db.session, clock.now(), username, name)
-    audit.append(db.session, current_actor(), "token_issued", clock.now(), detail={"username": username, "name": name})
+    token = accounts.issue_token(db.session, clock.now(), username, name, actor=current_actor())
     return jsonify({"username": username, "token": token}), 201
 
 
@@ -67,8 +65,7 @@ def issue_token(username):
           tags=["users"], responses={200: "{revoked}", 403: "not an administrator", 404: "unknown user"})
 def revoke_tokens(username):
     _require_admin()
-    count = accounts.revoke_tokens(db.session, clock.now(), username)
-    audit.append(db.session, current_actor(), "tokens_revoked", clock.now(), detail={"username": username, "count": count})
+    count = accounts.revoke_tokens(db.session, clock.now(), username, current_actor())
     return jsonify({"username": username, "revoked": count})
 
 
@@ -83,7 +80,5 @@ def set_active(username):
         raise InvalidSubmission({"active": ["true or false"]})
     if username == current_actor().label and not active:
         raise InvalidSubmission({"active": ["administrators cannot deactivate themselves"]})
-    user = accounts.set_active(db.session, username, active)
-    audit.append(db.session, current_actor(), "user_activated" if active else "user_deactivated", clock.now(),
-                 detail={"username": username})
+    user = accounts.set_active(db.session, clock.now(), username, active, current_actor())
     return jsonify(_user_dict(user))
