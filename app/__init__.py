@@ -15,7 +15,8 @@ migrate = Migrate()
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
-    application = Flask(__name__, instance_path=settings.instance_path, instance_relative_config=False)
+    application = Flask(__name__, instance_path=settings.instance_path, instance_relative_config=False,
+                        template_folder="web/templates", static_folder="web/static")
     application.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
@@ -23,6 +24,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 200_000,
         JSON_AS_ASCII=False,
         TESTING=settings.testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session: a long form never expires
     )
     application.extensions["lvyue.settings"] = settings
     application.json.ensure_ascii = False
@@ -51,6 +55,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     application.register_blueprint(orgs_bp)
     application.register_blueprint(supervision_bp)
     application.register_blueprint(users_bp)
+
+    from app.web.shell import init_web_shell
+
+    init_web_shell(application, api_blueprints=(api_bp, calendar_bp, models_bp, orgs_bp, supervision_bp, users_bp))
     register_error_handlers(application)
     register_security_headers(application)
 

@@ -24,6 +24,7 @@ class User(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]  # set after repeated wrong passwords (see services.accounts)
     created_at: Mapped[datetime]
 
     org: Mapped[Org] = relationship(lazy="joined")

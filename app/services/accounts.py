@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import as_utc
 from app.errors import Conflict, InvalidSubmission, NotFound
 from app.models import ApiToken, Org, User
 from app.models.user import ROLES
@@ -108,3 +109,48 @@ def set_active(session: Session, now: datetime, username: str, active: bool, act
     user.active = active
     audit.append(session, actor, "user_activated" if active else "user_deactivated", now, detail={"username": username})
     return user
+
+
+# -- signing in (browser sessions) -------------------------------------------------------------
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+class LoginRefused(Exception):
+    """Wrong name or password (one message for both), or the account is locked for a while."""
+
+    def __init__(self, locked: bool):
+        super().__init__("account locked" if locked else "wrong username or password")
+        self.locked = locked
+
+
+def sign_in(session: Session, now: datetime, username: str, password: str) -> User:
+    """Check a password. Every wrong password counts; the fifth in a row locks the account for
+    15 minutes (audited). Unknown names are checked against a dummy hash so timing does not tell
+    which names exist. The caller commits, so the counter is kept even when sign-in fails."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active:
+        check_password(_DUMMY, password)
+        raise LoginRefused(locked=False)
+    if user.locked_until is not None and as_utc(user.locked_until) > now:
+        raise LoginRefused(locked=True)
+    if not check_password(user, password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+            audit.append(session, Actor.system("login"), "account_locked", now,
+                         detail={"username": username, "minutes": int(LOCKOUT.total_seconds() // 60)})
+            raise LoginRefused(locked=True)
+        raise LoginRefused(locked=False)
+    user.failed_logins = 0
+    user.locked_until = None
+    return user
+
+
+class _DummyUser:
+    password_hash = _hasher.hash("not-a-real-password")
+
+
+_DUMMY = _DummyUser()

@@ -5,7 +5,10 @@ import logging
 
 from flask import Flask, jsonify, request
 from sqlalchemy.orm.exc import StaleDataError
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from app.web.error_pages import error_page
 
 from app.errors import (CalendarNotCovered, Conflict, DefinitionInvalid, DomainError, InvalidSubmission, NotAllowed,
                         NotFound, ProcessError, TaskNotAvailable)
@@ -40,22 +43,40 @@ def error_body(exc: DomainError) -> dict:
     return body
 
 
+def _wants_html() -> bool:
+    return not request.path.startswith("/api/")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
+        if _wants_html():
+            return error_page(exc.status, exc)
         return jsonify(error_body(exc)), exc.status
 
     @app.errorhandler(StaleDataError)
     def _stale(exc):
+        if _wants_html():
+            return error_page(409, Conflict("stale"))
         return jsonify({"error": "Conflict", "message": "the case was changed by someone else; reload and retry",
                         "message_zh": "案件已被他人更新，请刷新后重试"}), 409
 
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        if _wants_html():
+            return error_page(400, exc)
+        return jsonify({"error": "Bad Request", "message": exc.description}), 400
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if _wants_html():
+            return error_page(exc.code or 500, exc)
         return jsonify({"error": exc.name, "message": exc.description}), exc.code
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_html():
+            return error_page(500, exc)
         return jsonify({"error": "InternalError", "message": "internal error; nothing was saved",
                         "message_zh": "系统内部错误，本次操作未保存"}), 500
