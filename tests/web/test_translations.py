@@ -61,3 +61,10 @@ def test_templates_have_no_untranslated_chinese_text():
             if CJK.search(line) and not _exempt(line):
                 offenders.append(f"{path.relative_to(WEB)}:{line_no}: {line.strip()[:60]}")
     assert not offenders, "\n".join(offenders[:30])
+
+
+def test_every_directory_org_of_the_demo_has_an_english_name():
+    from app.services.demo_seed import ORGS
+
+    english = catalog("en")
+    assert all(english.get(row[1]) for row in ORGS), [row[1] for row in ORGS if not english.get(row[1])]
