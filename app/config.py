@@ -22,6 +22,7 @@ class Settings:
     database_url: str = ""
     secret_key: str = ""
     instance_path: str = ""
+    attachments_path: str = ""         # uploaded files, by sha256; default <instance>/attachments
     bpmn_dir: str = str(ROOT / "bpmn")
     forms_dir: str = str(ROOT / "forms")
     default_locale: str = "zh"
@@ -46,6 +47,7 @@ class Settings:
             database_url=_env("LVYUE_DATABASE_URL", ""),
             secret_key=_env("LVYUE_SECRET_KEY", ""),
             instance_path=instance_path,
+            attachments_path=_env("LVYUE_ATTACHMENTS_PATH", ""),
             bpmn_dir=_env("LVYUE_BPMN_DIR", str(ROOT / "bpmn")),
             forms_dir=_env("LVYUE_FORMS_DIR", str(ROOT / "forms")),
             default_locale=_env("LVYUE_DEFAULT_LOCALE", "zh"),
@@ -75,6 +77,8 @@ class Settings:
             self.instance_path = str(ROOT / "instance")
         if not self.database_url:
             self.database_url = "sqlite:///" + str(Path(self.instance_path) / "lvyue.db")
+        if not self.attachments_path:
+            self.attachments_path = str(Path(self.instance_path) / "attachments")
         if self.database_url.startswith("postgresql://"):
             self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://"):]
         if not self.database_url.startswith(("sqlite", "postgresql+psycopg")):

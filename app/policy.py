@@ -114,3 +114,35 @@ def can_reply_to_order(actor: Actor, order) -> bool:
 
 def owns_notification(actor: Actor, notification) -> bool:
     return actor.is_staff and actor.user_id is not None and notification.user_id == actor.user_id
+
+
+# -- workbench (claims, internal notes, attachments) ---------------------------------------------
+
+def can_claim_task(actor: Actor, task) -> bool:
+    """Staff who may act on a task may claim it (complainant tasks are never claimed)."""
+    return actor.is_staff and actor.user_id is not None and task.role != "complainant" and can_act_on_task(actor, task)
+
+
+def can_release_claim(actor: Actor, task, case) -> bool:
+    """`task` needs claimed_by_id: the holder releases their own claim; a supervisor of the case's
+    region may release anyone's (e.g. the holder is away)."""
+    if not actor.is_staff or task.claimed_by_id is None:
+        return False
+    if actor.user_id is not None and task.claimed_by_id == actor.user_id:
+        return True
+    return case is not None and can_supervise_case(actor, case)
+
+
+def can_add_note(actor: Actor, case) -> bool:
+    """Internal notes are written by staff who may view the case."""
+    return actor.is_staff and actor.user_id is not None and can_view_case(actor, case)
+
+
+def can_read_attachment(actor: Actor, attachment, case) -> bool:
+    """`attachment` needs case_id and public. Staff who may view the case see every file; the
+    complainant sees only the public files of their own case."""
+    if case is None or attachment.case_id != case.id:
+        return False
+    if actor.kind == "complainant":
+        return actor.case_id == case.id and bool(attachment.public)
+    return (actor.is_staff or actor.kind == "system") and can_view_case(actor, case)

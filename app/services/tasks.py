@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.errors import InvalidSubmission, NotFound, TaskNotAvailable
+from app.errors import InvalidSubmission, NotAllowed, NotFound, TaskNotAvailable
 from app.models import Case, ReadyTask, TaskLog
 from app.policy import Actor, can_act_on_task, can_view_case
-from app.services import workflow
+from app.services import claims, workflow
 from app.services.engine_context import EngineContext
 from app.task_forms import validate
 
@@ -17,6 +17,15 @@ def _check_may_act(ctx: EngineContext, actor: Actor, task: ReadyTask) -> None:
         if case is None or not can_view_case(actor, case) or not actor.is_staff:
             raise NotFound("task not found")  # another org's task does not exist for this caller
         raise TaskNotAvailable("this task is for another role or organisation")
+
+
+def _check_claim(ctx: EngineContext, actor: Actor, task: ReadyTask, locale: str) -> None:
+    """A task claimed by one user is completed by that user only (complainant tasks are never claimed)."""
+    if task.claimed_by_id is None or task.role == "complainant" or task.claimed_by_id == actor.user_id:
+        return
+    holder = claims.holder_label(ctx.session, task.claimed_by_id)
+    raise NotAllowed(claims.message("complete_held", locale, holder=holder), holder=holder,
+                     holder_id=task.claimed_by_id)
 
 
 def _raise_for_finished(ctx: EngineContext, actor: Actor, task_id: str) -> None:
@@ -45,6 +54,7 @@ def complete_task(ctx: EngineContext, actor: Actor, task_id: str, data: dict, lo
     if task is None:
         _raise_for_finished(ctx, actor, task_id)
     _check_may_act(ctx, actor, task)
+    _check_claim(ctx, actor, task, locale)
     schema = loaded.definition.form(task.form)
     if schema is not None:
         validate(schema, data, locale=locale, org_codes=set(ctx.directory.by_code))
