@@ -91,7 +91,10 @@ def _watch(page, log: BrowserLog) -> None:
     page.on("console", lambda msg: log.add(f"console {msg.type}: {msg.text} ({msg.location.get('url', '')})")
             if msg.type == "error" else None)
     page.on("pageerror", lambda exc: log.add(f"uncaught exception: {exc}"))
-    page.on("requestfailed", lambda req: log.add(f"request failed: {req.method} {req.url} {req.failure}"))
+    # ERR_ABORTED: the page navigated away while a request was in flight (a blocked resource still
+    # reports its own console error)
+    page.on("requestfailed", lambda req: log.add(f"request failed: {req.method} {req.url} {req.failure}")
+            if "ERR_ABORTED" not in (req.failure or "") else None)
     page.on("response", lambda resp: log.add(f"HTTP {resp.status}: {resp.request.method} {resp.url}")
             if resp.status >= 400 else None)
 
