@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
@@ -27,6 +27,9 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
         Index("ix_cases_dedupe_key_open", "dedupe_key", "status"),
+        # inbox filters and search (queries.inbox) scan the open cases' entries only, never the table
+        Index("ix_cases_open_search", "complainant_name", "contract_title", "contract_no", "case_no", "channel",
+              "region_code", sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

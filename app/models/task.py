@@ -13,7 +13,11 @@ class ReadyTask(Base):
     """A user task that is READY now. `id` is the engine's task uuid."""
 
     __tablename__ = "ready_tasks"
-    __table_args__ = (Index("ix_ready_tasks_org_due", "org_id", "due_at"),)
+    __table_args__ = (
+        Index("ix_ready_tasks_org_due", "org_id", "due_at"),
+        # the inbox (queries.inbox): one org's tasks of one role in page order; also covers the tab counts
+        Index("ix_ready_tasks_inbox", "role", "org_id", "due_at", "created_at", "id", "claimed_by_id", "stage"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
