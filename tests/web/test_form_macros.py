@@ -249,6 +249,15 @@ def test_file_input_takes_several_files_of_the_allowed_types_and_warns_over_the_
     assert "2 MB" in text_of(files.getparent())
 
 
+def test_file_limits_read_as_sentences_in_both_languages(render):
+    form = load(SHIPPED, "supply_material")
+    zh = text_of(parse(render(form, options={"max_upload_bytes": 2_000_000})).xpath("//p[@class='file-limits']")[0])
+    en = text_of(parse(render(form, options={"max_upload_bytes": 2_000_000}, lang="en")).xpath(
+        "//p[@class='file-limits']")[0])
+    assert (zh, en) == ("可上传 PDF、图片、OFD 或 Office 文档。单个文件不超过 2 MB。最多 20 个文件。",
+                        "PDF, images, OFD or Office documents. At most 2 MB per file. At most 20 files.")
+
+
 def test_file_input_of_one_file_is_not_multiple_and_uses_its_own_accept_list(render):
     schema = {"type": "object", "properties": {"report": {"type": "string", "title": "报告"}}}
     form = load_form(schema, {"report": {"ui:widget": "file", "ui:options": {"accept": ".pdf"}}})
