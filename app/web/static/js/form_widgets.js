@@ -205,12 +205,12 @@
 
   function sizeText(bytes) {
     if (bytes >= 1000000) {
-      return (bytes / 1000000).toFixed(1).replace(/\.0$/, "") + " MB";
+      return (bytes / 1000000).toFixed(1).replace(/\.0$/, "") + "\u00a0MB";  // no break inside a size
     }
     if (bytes >= 1000) {
-      return Math.round(bytes / 1000) + " KB";
+      return Math.round(bytes / 1000) + "\u00a0KB";
     }
-    return bytes + " B";
+    return bytes + "\u00a0B";
   }
 
   // -- as-you-type checks -------------------------------------------------------------------------
