@@ -27,9 +27,11 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
         Index("ix_cases_dedupe_key_open", "dedupe_key", "status"),
-        # inbox filters and search (queries.inbox) scan the open cases' entries only, never the table
+        # inbox filters and search (queries.inbox) scan the open cases' index entries only, never the
+        # table: covering (status and id included so both databases read the index alone)
         Index("ix_cases_open_search", "complainant_name", "contract_title", "contract_no", "case_no", "channel",
-              "region_code", sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+              "region_code", "status", "id", sqlite_where=text("status = 'open'"),
+              postgresql_where=text("status = 'open'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

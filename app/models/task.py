@@ -15,8 +15,10 @@ class ReadyTask(Base):
     __tablename__ = "ready_tasks"
     __table_args__ = (
         Index("ix_ready_tasks_org_due", "org_id", "due_at"),
-        # the inbox (queries.inbox): one org's tasks of one role in page order; also covers the tab counts
-        Index("ix_ready_tasks_inbox", "role", "org_id", "due_at", "created_at", "id", "claimed_by_id", "stage"),
+        # the inbox (queries.inbox): one org's tasks of one role in page order; covers the tab counts and the
+        # case filters' semi-join
+        Index("ix_ready_tasks_inbox", "role", "org_id", "due_at", "created_at", "id", "claimed_by_id", "stage",
+              "case_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -1,13 +1,11 @@
 """Read side of the handlers' inbox: the ready tasks the actor's org must act on, least time left first.
 
 Scope is exactly `queries.tasks.tasks_for`: ready tasks of the actor's role in the actor's org
-(process owners see the lane-less `process_owner` tasks). One inbox call runs a constant number of
-statements whatever the page size: the reference-data token check, the page of rows (joined to the
-case, the respondent org and the claiming user) and the per-tab counts (one aggregate).
-
-Urgency uses the working-day calendar: a task is overdue once its due time has passed and due soon
-while at most DUE_SOON_WORKDAYS working days are left (`WorkingCalendar.workdays_between`). Where
-the calendar does not cover a date the row has no day count and says so; the page never fails.
+(process owners see the lane-less `process_owner` tasks). One call runs a constant number of
+statements whatever the page size: the reference-data token check, then either the page of rows
+(joined to the case, the respondent org and the claiming user) and the per-tab counts (one
+aggregate), or, when a case filter or search narrows the inbox, both in one statement that reads
+the matching tasks once. Working days left and urgency: `queries.time_left`.
 """
 from __future__ import annotations
 
@@ -16,20 +14,21 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, case, false, func, literal_column, or_, select, tuple_, union_all
+from sqlalchemy import and_, case, false, func, literal_column, or_, select, true, tuple_, union_all
 from sqlalchemy.orm import Session, aliased
 
 from app import clock
-from app.errors import CalendarNotCovered, InvalidSubmission
+from app.errors import InvalidSubmission
 from app.models import Case, Org, ReadyTask, User
 from app.policy import Actor
+from app.queries.time_left import DUE_SOON_WORKDAYS, URGENCIES, days_left, due_soon_limit, urgency
 from app.services.reference_cache import reference_data
 
+__all__ = ["DUE_SOON_WORKDAYS", "TABS", "URGENCIES", "InboxPage", "InboxRow", "due_soon_limit", "inbox"]
+
 TABS = ("all", "mine", "unclaimed", "due_soon", "overdue")
-URGENCIES = ("ok", "due_soon", "overdue")
-DUE_SOON_WORKDAYS = 2
 MAX_LIMIT = 200
 
 
@@ -74,54 +73,6 @@ class InboxPage:
     filters: dict = field(default_factory=dict)
 
 
-def _empty_counts() -> dict[str, int]:
-    return {tab: 0 for tab in TABS}
-
-
-# -- time ------------------------------------------------------------------------------------------
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=clock.SHANGHAI)
-
-
-def due_soon_limit(calendar, now: datetime) -> tuple[datetime, bool]:
-    """The moment from which more than DUE_SOON_WORKDAYS working days are left: local midnight of
-    the (DUE_SOON_WORKDAYS + 1)-th working day after today. A task due in [now, limit) is due soon.
-    If the calendar stops covering the span first, the limit is the first uncovered day (True)."""
-    day = clock.local(now).date()
-    seen = 0
-    while True:
-        day += timedelta(days=1)
-        try:
-            if calendar.is_workday(day):
-                seen += 1
-        except CalendarNotCovered:
-            return _start_of(day), True
-        if seen > DUE_SOON_WORKDAYS:
-            return _start_of(day), False
-
-
-def _days_left(calendar, now: datetime, due: datetime | None) -> tuple[int | None, bool]:
-    if due is None:
-        return None, False
-    try:
-        if due >= now:
-            return calendar.workdays_between(now, due), False
-        return -calendar.workdays_between(due, now), False
-    except CalendarNotCovered:
-        return None, True
-
-
-def _urgency(due: datetime | None, now: datetime, soon: datetime) -> str:
-    if due is None:
-        return "ok"
-    if due < now:
-        return "overdue"
-    if due < soon:
-        return "due_soon"
-    return "ok"
-
-
 # -- keyset cursor ---------------------------------------------------------------------------------
 
 def encode_cursor(due_at: datetime | None, created_at: datetime, task_id: str) -> str:
@@ -143,14 +94,15 @@ def decode_cursor(cursor: str) -> tuple[datetime | None, datetime, str]:
     return due_at, created_at, task_id
 
 
-def _after(cursor: str | None):
-    """Keyset conditions for (dated rows, undated rows) after the cursor; undated rows come last."""
-    if not cursor:
+def _after(position, cols) -> tuple:
+    """Keyset conditions (on rows with a due date, on rows without) after `position`; rows without a
+    due date come last. None: no condition."""
+    if position is None:
         return None, None
-    due, created, task_id = decode_cursor(cursor)
+    due, created, task_id = position
     if due is None:
-        return false(), tuple_(ReadyTask.created_at, ReadyTask.id) > tuple_(created, task_id)
-    return tuple_(ReadyTask.due_at, ReadyTask.created_at, ReadyTask.id) > tuple_(due, created, task_id), None
+        return false(), tuple_(cols.created_at, cols.id) > tuple_(created, task_id)
+    return tuple_(cols.due_at, cols.created_at, cols.id) > tuple_(due, created, task_id), None
 
 
 # -- filters ---------------------------------------------------------------------------------------
@@ -181,19 +133,25 @@ def _text(value: str | None) -> str | None:
     return value[:100] or None
 
 
+def _forms(text: str) -> list[str]:
+    """The text as typed, in capitals and in small letters (one form for Chinese or digits)."""
+    return list(dict.fromkeys((text, text.upper(), text.lower())))
+
+
 def _contains(column, text: str):
-    """Substring match; LIKE when the text has no letter case (e.g. Chinese, digits), which is much
-    cheaper than ILIKE on PostgreSQL, else case-insensitive."""
-    if text.lower() == text.upper():
-        return column.contains(text, autoescape=True)
-    return column.icontains(text, autoescape=True)
+    """Substring match that ignores the case of the common forms (HYZJ, hyzj) with plain LIKEs: an
+    ILIKE costs PostgreSQL several times more on every scanned row."""
+    return or_(*(column.contains(form, autoescape=True) for form in _forms(text)))
+
+
+def _starts(column, text: str):
+    return or_(*(column.startswith(form, autoescape=True) for form in _forms(text)))
 
 
 def _case_match(channel, region, q, enterprise, contract):
     """Filters on the task's case as one semi-join: the ids of matching OPEN cases (a case with ready
     tasks is open: they are removed in the transaction that closes it). The subquery reads the
-    partial index ix_cases_open_search only, so a search scans the open cases' index entries once
-    instead of looking up the case of every task in the inbox."""
+    partial covering index ix_cases_open_search only, never the cases table."""
     conditions = []
     if channel:
         conditions.append(Case.channel == channel)
@@ -202,7 +160,7 @@ def _case_match(channel, region, q, enterprise, contract):
     if q and CASE_NO_SHAPE.match(q):
         conditions.append(_case_no_prefix(q.upper()))
     elif q:
-        conditions.append(or_(Case.case_no.istartswith(q, autoescape=True), _contains(Case.complainant_name, q),
+        conditions.append(or_(_starts(Case.case_no, q), _contains(Case.complainant_name, q),
                               _contains(Case.contract_no, q), _contains(Case.contract_title, q)))
     if enterprise:
         conditions.append(_contains(Case.complainant_name, enterprise))
@@ -214,16 +172,22 @@ def _case_match(channel, region, q, enterprise, contract):
     return ReadyTask.case_id.in_(select(Case.id).where(Case.status == literal_column("'open'"), *conditions))
 
 
-def _tab_condition(tab: str, actor: Actor, now: datetime, soon: datetime):
+def _tab_condition(tab: str, actor: Actor, now: datetime, soon: datetime, cols):
     if tab == "mine":
-        return ReadyTask.claimed_by_id == actor.user_id if actor.user_id is not None else false()
+        return cols.claimed_by_id == actor.user_id if actor.user_id is not None else false()
     if tab == "unclaimed":
-        return ReadyTask.claimed_by_id.is_(None)
+        return cols.claimed_by_id.is_(None)
     if tab == "due_soon":
-        return and_(ReadyTask.due_at >= now, ReadyTask.due_at < soon)
+        return and_(cols.due_at >= now, cols.due_at < soon)
     if tab == "overdue":
-        return ReadyTask.due_at < now
+        return cols.due_at < now
     return None
+
+
+def _count_columns(actor: Actor, now: datetime, soon: datetime, cols) -> list:
+    """One aggregate per tab, in TABS order."""
+    return [func.count().label("n_all")] + [
+        func.count(case((_tab_condition(tab, actor, now, soon, cols), 1))).label(f"n_{tab}") for tab in TABS[1:]]
 
 
 # -- the inbox -------------------------------------------------------------------------------------
@@ -243,34 +207,30 @@ def inbox(session: Session, actor: Actor, now: datetime, *, tab: str = "all", st
     filters = {k: v for k, v in (("stage", stage), ("channel", channel), ("region", region), ("q", q),
                                  ("enterprise", enterprise), ("contract", contract)) if v}
     limit = max(1, min(int(limit), MAX_LIMIT))
-    after_dated, after_undated = _after(after)
+    position = decode_cursor(after) if after else None
     if not actor.is_staff or not actor.role:
-        return InboxPage([], _empty_counts(), None, tab, False, filters)
+        return InboxPage([], {t: 0 for t in TABS}, None, tab, False, filters)
 
     _directory, calendar = reference_data(session)
     soon, not_covered = due_soon_limit(calendar, now)
-
     conditions = [_scope(actor)]
     if stage:
         conditions.append(ReadyTask.stage == stage)
     case_match = _case_match(channel, region, q, enterprise, contract)
-    if case_match is not None:
-        conditions.append(case_match)
-
-    tab_condition = _tab_condition(tab, actor, now, soon)
-    row_conditions = conditions + ([tab_condition] if tab_condition is not None else [])
-    rows = _rows(session, row_conditions, after_dated, after_undated, limit)
-    counts = _counts(session, actor, now, soon, conditions)
+    if case_match is None:
+        rows = _rows(session, actor, now, soon, conditions, tab, position, limit)
+        counts = _counts(session, actor, now, soon, conditions)
+    else:
+        rows, counts = _rows_and_counts(session, actor, now, soon, conditions + [case_match], tab, position, limit)
 
     more = len(rows) > limit
-    rows = rows[:limit]
     page_rows = []
-    for r in rows:
+    for r in rows[:limit]:
         due = clock.as_utc(r.due_at)
-        days_left, uncovered = _days_left(calendar, now, due)
+        left, uncovered = days_left(calendar, now, due)
         page_rows.append(InboxRow(
-            task_id=r.id, task_name=r.name, task_spec=r.spec_id, stage=r.stage, due_at=due, days_left=days_left,
-            calendar_not_covered=uncovered, urgency=_urgency(due, now, soon), case_no=r.case_no,
+            task_id=r.id, task_name=r.name, task_spec=r.spec_id, stage=r.stage, due_at=due, days_left=left,
+            calendar_not_covered=uncovered, urgency=urgency(due, now, soon), case_no=r.case_no,
             complainant_name=r.complainant_name, contract_title=r.contract_title, contract_no=r.contract_no,
             channel=r.channel, region_code=r.region_code, respondent_name=r.respondent_name,
             claimed_by=r.claimed_by, claimed_by_me=r.claimed_by_id is not None and r.claimed_by_id == actor.user_id,
@@ -283,10 +243,29 @@ def inbox(session: Session, actor: Actor, now: datetime, *, tab: str = "all", st
     return InboxPage(page_rows, counts, next_after, tab, not_covered, filters)
 
 
-def _page_keys(conditions: list, dated: bool, after, limit: int):
-    """Ids and sort keys of the first `limit` rows with (dated) or without a due date, in index order:
-    each half reads the inbox index in order and stops at `limit`, so a page never sorts the org's
-    whole task list (an index keeps NULLs first on SQLite, last on PostgreSQL: hence two halves)."""
+def _display(keys, *extra, select_from=None):
+    """The page's tasks for display: keys (id, due_at, created_at) joined to the task, its case, the
+    respondent org and the claiming user, in page order."""
+    respondent = aliased(Org)
+    return (
+        select(ReadyTask.id, ReadyTask.name, ReadyTask.spec_id, ReadyTask.stage, ReadyTask.due_at,
+               ReadyTask.created_at, ReadyTask.claimed_by_id, ReadyTask.escalation_level,
+               Case.case_no, Case.complainant_name, Case.contract_title, Case.contract_no, Case.channel,
+               Case.region_code, respondent.name.label("respondent_name"), User.display_name.label("claimed_by"),
+               *extra)
+        .select_from(select_from if select_from is not None else keys)
+        .outerjoin(ReadyTask, ReadyTask.id == keys.c.id)
+        .outerjoin(Case, Case.id == ReadyTask.case_id)
+        .outerjoin(respondent, respondent.id == Case.respondent_org_id)
+        .outerjoin(User, User.id == ReadyTask.claimed_by_id)
+        .order_by(keys.c.due_at.is_(None), keys.c.due_at, keys.c.created_at, keys.c.id)
+    )
+
+
+def _half(conditions: list, dated: bool, after, limit: int):
+    """The first `limit` keys with (dated) or without a due date, read in the inbox index's order and
+    stopped at `limit`: a page never sorts the org's whole list (an index keeps NULLs first on
+    SQLite and last on PostgreSQL, hence two halves)."""
     query = select(ReadyTask.id, ReadyTask.due_at, ReadyTask.created_at).where(*conditions)
     if after is not None:
         query = query.where(after)
@@ -298,37 +277,42 @@ def _page_keys(conditions: list, dated: bool, after, limit: int):
     return select(query.limit(limit).subquery())
 
 
-def _rows(session: Session, conditions: list, after_dated, after_undated, limit: int):
-    """One statement: the page's keys (dated half, then undated half), joined to the task, its case,
-    the respondent org and the claiming user for display."""
-    keys = union_all(_page_keys(conditions, True, after_dated, limit + 1),
-                     _page_keys(conditions, False, after_undated, limit + 1)).subquery("page")
-    respondent = aliased(Org)
-    query = (
-        select(ReadyTask.id, ReadyTask.name, ReadyTask.spec_id, ReadyTask.stage, ReadyTask.due_at,
-               ReadyTask.created_at, ReadyTask.claimed_by_id, ReadyTask.escalation_level,
-               Case.case_no, Case.complainant_name, Case.contract_title, Case.contract_no, Case.channel,
-               Case.region_code, respondent.name.label("respondent_name"), User.display_name.label("claimed_by"))
-        .select_from(keys)
-        .join(ReadyTask, ReadyTask.id == keys.c.id)
-        .outerjoin(Case, Case.id == ReadyTask.case_id)
-        .outerjoin(respondent, respondent.id == Case.respondent_org_id)
-        .outerjoin(User, User.id == ReadyTask.claimed_by_id)
-        .order_by(keys.c.due_at.is_(None), keys.c.due_at, keys.c.created_at, keys.c.id)
-        .limit(limit + 1)
-    )
-    return session.execute(query).all()
+def _rows(session: Session, actor: Actor, now: datetime, soon: datetime, conditions: list, tab: str, position,
+          limit: int):
+    tab_condition = _tab_condition(tab, actor, now, soon, ReadyTask)
+    if tab_condition is not None:
+        conditions = conditions + [tab_condition]
+    after_dated, after_undated = _after(position, ReadyTask)
+    keys = union_all(_half(conditions, True, after_dated, limit + 1),
+                     _half(conditions, False, after_undated, limit + 1)).subquery("page")
+    return session.execute(_display(keys).limit(limit + 1)).all()
 
 
 def _counts(session: Session, actor: Actor, now: datetime, soon: datetime, conditions: list) -> dict[str, int]:
     """Every tab's count in one aggregate over the inbox index (the tab is not a condition here)."""
-    mine = (ReadyTask.claimed_by_id == actor.user_id) if actor.user_id is not None else false()
-    query = select(
-        func.count(),
-        func.count(case((mine, 1))),
-        func.count(case((ReadyTask.claimed_by_id.is_(None), 1))),
-        func.count(case((and_(ReadyTask.due_at >= now, ReadyTask.due_at < soon), 1))),
-        func.count(case((ReadyTask.due_at < now, 1))),
-    ).select_from(ReadyTask).where(*conditions)
-    values = session.execute(query).one()
+    values = session.execute(select(*_count_columns(actor, now, soon, ReadyTask)).where(*conditions)).one()
     return dict(zip(TABS, (int(v or 0) for v in values)))
+
+
+def _rows_and_counts(session: Session, actor: Actor, now: datetime, soon: datetime, conditions: list, tab: str,
+                     position, limit: int) -> tuple[list, dict[str, int]]:
+    """With a case filter or search: the matching tasks are read once (a CTE used twice is
+    materialised by both databases), counted per tab, and the page is cut from them. Every result
+    row carries the counts; an empty page is one row without a task."""
+    matched = select(ReadyTask.id, ReadyTask.due_at, ReadyTask.created_at, ReadyTask.claimed_by_id) \
+        .where(*conditions).cte("matched")
+    m = matched.c
+    tally = select(*_count_columns(actor, now, soon, m)).subquery("tally")
+    page = select(m.id, m.due_at, m.created_at)
+    tab_condition = _tab_condition(tab, actor, now, soon, m)
+    if tab_condition is not None:
+        page = page.where(tab_condition)
+    after_dated, after_undated = _after(position, m)
+    if position is not None:
+        page = page.where(or_(and_(m.due_at.is_not(None), after_dated if after_dated is not None else true()),
+                              and_(m.due_at.is_(None), after_undated if after_undated is not None else true())))
+    page = page.order_by(m.due_at.is_(None), m.due_at, m.created_at, m.id).limit(limit + 1).subquery("page")
+    tallies = [tally.c[f"n_{tab}"] for tab in TABS]
+    result = session.execute(_display(page, *tallies, select_from=tally.outerjoin(page, true()))).all()
+    counts = dict(zip(TABS, (int(v or 0) for v in result[0][-len(TABS):])))
+    return [r for r in result if r.id is not None], counts

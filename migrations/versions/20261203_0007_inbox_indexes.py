@@ -19,10 +19,12 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('ready_tasks', schema=None) as batch_op:
         batch_op.create_index('ix_ready_tasks_inbox',
-                              ['role', 'org_id', 'due_at', 'created_at', 'id', 'claimed_by_id', 'stage'], unique=False)
+                              ['role', 'org_id', 'due_at', 'created_at', 'id', 'claimed_by_id', 'stage', 'case_id'],
+                              unique=False)
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_open_search',
-                              ['complainant_name', 'contract_title', 'contract_no', 'case_no', 'channel', 'region_code'],
+                              ['complainant_name', 'contract_title', 'contract_no', 'case_no', 'channel', 'region_code',
+                               'status', 'id'],
                               unique=False, postgresql_where=sa.text("status = 'open'"),
                               sqlite_where=sa.text("status = 'open'"))
 

@@ -235,6 +235,14 @@ def test_paging_with_the_cursor_visits_every_row_once_in_order(world):
     assert first.counts == second.counts == {"all": 3, "mine": 0, "unclaimed": 3, "due_soon": 2, "overdue": 0}
 
 
+def test_paging_a_searched_inbox(world):
+    me = actor("handler_hygov")
+    first = inbox(db.session, me, TUESDAY, q="禾丰", limit=1)
+    second = inbox(db.session, me, TUESDAY, q="禾丰", limit=1, after=first.next_after)
+    assert (labels(world, first), labels(world, second)) == (["A"], ["D"])
+    assert second.next_after is None and second.counts["all"] == 2
+
+
 def test_bad_tab_or_cursor_is_an_invalid_submission(world):
     me = actor("handler_hygov")
     with pytest.raises(InvalidSubmission):
@@ -298,6 +306,9 @@ def test_calendar_not_covered_marks_rows_and_never_breaks_the_page(app, demo):
         first = inbox(db.session, me, at("2027-01-04 10:00"), limit=1)
         second = inbox(db.session, me, at("2027-01-04 10:00"), limit=1, after=first.next_after)
         assert [r.case_no for r in second.rows] == [b] and second.next_after is None
+        first = inbox(db.session, me, at("2027-01-04 10:00"), region="340321", limit=1)  # the same, filtered
+        second = inbox(db.session, me, at("2027-01-04 10:00"), region="340321", limit=1, after=first.next_after)
+        assert [r.case_no for r in first.rows + second.rows] == [a, b] and second.next_after is None
         db.session.remove()
 
 
@@ -313,9 +324,9 @@ def test_statements_per_call_do_not_grow_with_rows(app, demo):
                 driver.file(complaint("hotline_12345", f"蚌埠测试企业{offset + i}有限公司", f"T-{offset + i:04d}",
                                       "采购合同"))
 
-        def statements_for_one_call() -> tuple[int, int]:
+        def statements_for_one_call(**filters) -> tuple[int, int]:
             db.session.rollback()
-            inbox(db.session, officer, at("2026-03-03 10:00"), limit=50)  # warm the reference cache
+            inbox(db.session, officer, at("2026-03-03 10:00"), **filters)  # warm the reference cache
             seen = []
 
             def count(conn, cursor, statement, params, context, executemany):
@@ -323,15 +334,19 @@ def test_statements_per_call_do_not_grow_with_rows(app, demo):
 
             event.listen(db.engine, "before_cursor_execute", count)
             try:
-                page = inbox(db.session, officer, at("2026-03-03 10:00"), limit=50)
+                page = inbox(db.session, officer, at("2026-03-03 10:00"), **filters)
             finally:
                 event.remove(db.engine, "before_cursor_execute", count)
             return len(page.rows), len(seen)
 
+        searched = {"q": "测试企业", "channel": "hotline_12345"}
         file(3, 0)
         rows3, statements3 = statements_for_one_call()
+        found3, searched3 = statements_for_one_call(**searched)
         file(27, 3)
         rows30, statements30 = statements_for_one_call()
-        assert (rows3, rows30) == (3, 30)
-        assert statements3 == statements30 <= 3
+        found30, searched30 = statements_for_one_call(**searched)
+        assert (rows3, rows30, found3, found30) == (3, 30, 3, 30)
+        assert statements3 == statements30 <= 3  # reference-data check, rows, counts
+        assert searched3 == searched30 <= 2  # reference-data check, rows with their counts
         db.session.remove()
