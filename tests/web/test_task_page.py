@@ -4,13 +4,16 @@ stale and claimed-elsewhere submits (409, what was typed still shown), the retur
 referral, extension requests, notes, read-only views and another org's 404."""
 from __future__ import annotations
 
+import copy
+import io
 import re
 
 import pytest
 from sqlalchemy import func, select
 
 from app.db import db
-from app.models import AuditEvent, Case, ExtensionRequest, TaskLog
+from app.models import Attachment, AuditEvent, Case, ExtensionRequest, ProcessInstance, TaskLog
+from app.services import definitions
 from tests.drive import travel
 from tests.lifecycle_paths import RECEIVE_ACCEPT, TRIAGE_ACCEPT, VERIFY_UNDISPUTED
 from tests.web.staff_pages import advance, colleague, file_complaint, form_token, ready_task, sign_in_as, text
@@ -231,3 +234,56 @@ def test_the_english_switch_translates_the_page_chrome(app, client, auth, staff_
     task = ready_task(app, case_no, "triage")
     page = text(staff_client("intake_12345").get(f"/tasks/{task.id}?lang=en"))
     assert "Submit" in page and "Internal notes" in page and "1 working day(s) left" in page
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def referral_with_files(app, monkeypatch):
+    """The deployed receive_referral form with an extra file field (the cached definition snapshot
+    is what both the page and the service read; monkeypatch puts the shipped form back)."""
+    def install(task):
+        with app.app_context():
+            definition_id = db.session.execute(select(ProcessInstance.definition_id)
+                                               .where(ProcessInstance.id == task.instance_id)).scalar_one()
+            snapshot = definitions.definition(db.session, definition_id)
+            db.session.remove()
+        schema = copy.deepcopy(snapshot.forms["receive_referral.schema.json"])
+        schema["properties"]["referral_files"] = {"type": "array", "title": "签收材料", "items": {"type": "string"}}
+        ui = copy.deepcopy(snapshot.forms["receive_referral.ui.json"])
+        ui["referral_files"] = {"ui:widget": "file"}
+        monkeypatch.setitem(snapshot.forms, "receive_referral.schema.json", schema)
+        monkeypatch.setitem(snapshot.forms, "receive_referral.ui.json", ui)
+    return install
+
+
+def test_files_chosen_in_a_task_form_become_attachments_of_the_task(app, client, auth, staff_client,
+                                                                    referral_with_files):
+    case_no = file_complaint(client, auth)
+    advance(app, client, auth, case_no, "triage", TRIAGE_ACCEPT["data"])
+    task = ready_task(app, case_no, "receive_referral")
+    referral_with_files(task)
+    handler = staff_client("handler_hygov")
+    page, token = _open(handler, task.id)
+    assert 'enctype="multipart/form-data"' in page and 'type="file"' in page
+    # an error elsewhere keeps the accepted file (a signed token, ticked) so it need not be chosen again
+    resp = handler.post(f"/tasks/{task.id}", content_type="multipart/form-data",
+                        data={"csrf_token": token, "referral_files": (io.BytesIO(PDF), "签收单.pdf")})
+    assert resp.status_code == 422
+    kept = re.search(r'name="(_kept:referral_files)" value="([^"]+)" checked', text(resp))
+    assert kept and "签收单.pdf" in text(resp)
+    with app.app_context():
+        assert db.session.execute(select(func.count(Attachment.id))).scalar_one() == 0  # nothing stored yet
+        db.session.remove()
+    resp = handler.post(f"/tasks/{task.id}", data={"csrf_token": token, "referral_decision": "accept",
+                                                  kept.group(1): kept.group(2)})
+    assert resp.status_code == 302
+    with app.app_context():
+        [attachment] = db.session.execute(select(Attachment)).scalars().all()
+        assert (attachment.task_id, attachment.filename, attachment.public) == (task.id, "签收单.pdf", False)
+        logged = db.session.execute(select(TaskLog).where(TaskLog.task_id == task.id)).scalar_one()
+        assert logged.data == {"referral_decision": "accept", "referral_files": ["签收单.pdf"]}
+        db.session.remove()
+    page = text(handler.get(f"/cases/{case_no}"))
+    assert f'href="/attachments/{attachment.id}"' in page
