@@ -161,17 +161,11 @@ class ChainCheck:
     tail_missing: bool = False  # entries after the last one were removed (the head says more)
 
 
-def _recomputed(ev: AuditEvent) -> str:
-    # the digest `flask lvyue audit verify` (services.audit.verify_chain) recomputes, for one entry
-    return audit._digest(ev.prev_hash, ev.seq, clock.as_utc(ev.at), ev.actor_label, ev.action, ev.case_id,
-                         ev.instance_id, ev.detail)
-
-
 def verify_case_chain(events: list[AuditEvent], head: AuditChain | None) -> ChainCheck:
     """Recompute the hash of every entry of one case chain (sorted by seq) and compare the head."""
     prev_seq, prev_hash = 0, audit.GENESIS
     for ev in events:
-        ok = ev.seq == prev_seq + 1 and ev.prev_hash == prev_hash and ev.hash == _recomputed(ev)
+        ok = ev.seq == prev_seq + 1 and ev.prev_hash == prev_hash and ev.hash == audit.entry_digest(ev)
         if not ok:
             return ChainCheck(False, len(events), ev.seq, clock.as_utc(ev.at), ev.action)
         prev_seq, prev_hash = ev.seq, ev.hash

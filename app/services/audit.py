@@ -27,6 +27,11 @@ def _digest(prev_hash: str, seq: int, at: datetime, actor_label: str, action: st
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def entry_digest(ev: AuditEvent) -> str:
+    """The hash an entry must carry, recomputed from its content and the previous hash."""
+    return _digest(ev.prev_hash, ev.seq, ev.at, ev.actor_label, ev.action, ev.case_id, ev.instance_id, ev.detail)
+
+
 @dataclass
 class Entry:
     actor: Actor
@@ -104,9 +109,7 @@ def verify_chain(session: Session) -> ChainReport:
     for ev in session.execute(select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)).scalars():
         count += 1
         prev_seq, prev_hash = expected.get(ev.chain, (0, GENESIS))
-        if ev.seq != prev_seq + 1 or ev.prev_hash != prev_hash or ev.hash != _digest(
-            ev.prev_hash, ev.seq, ev.at, ev.actor_label, ev.action, ev.case_id, ev.instance_id, ev.detail
-        ):
+        if ev.seq != prev_seq + 1 or ev.prev_hash != prev_hash or ev.hash != entry_digest(ev):
             return ChainReport(False, count, len(heads), ev.chain, ev.seq)
         expected[ev.chain] = (ev.seq, ev.hash)
     for chain, head in heads.items():
