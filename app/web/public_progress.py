@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from app.web.staff_labels import task_name
 from app.web.template_helpers import local_datetime
 
 STEP_OF_STAGE = {"intake": 1, "referral": 2, "verification": 3, "explanation": 4, "rectification": 4,
@@ -53,19 +54,6 @@ def outcome_label(outcome: str | None) -> str:
               "settled": _("双方已达成和解协议"), "dispute_resolved": _("分歧已通过协商或法律途径解决"),
               "breach_repaired": _("已认定违约失信，履约后已信用修复"), "withdrawn": _("投诉人已撤回投诉")}
     return labels.get(outcome or "", outcome or "")
-
-
-def task_name(name: str | None) -> str:
-    """A model's Chinese task name in the page language (names of the shipped models)."""
-    names = {"受理审查": _("受理审查"), "补正材料": _("补正材料"), "签收转办": _("签收转办"),
-             "改派承办单位": _("改派承办单位"), "核实投诉": _("核实投诉"), "向投诉人解释说明": _("向投诉人解释说明"),
-             "确定处置方式": _("确定处置方式"), "报告整改情况": _("报告整改情况"), "逾期督办": _("逾期督办"),
-             "确认整改结果": _("确认整改结果"), "登记和解协议": _("登记和解协议"), "确认和解协议": _("确认和解协议"),
-             "选择解决途径": _("选择解决途径"), "登记协商结果": _("登记协商结果"),
-             "登记法律程序结果": _("登记法律程序结果"), "认定违约失信": _("认定违约失信"),
-             "确定惩戒措施": _("确定惩戒措施"), "申请信用修复": _("申请信用修复"), "审核信用修复": _("审核信用修复"),
-             "回访评价": _("回访评价")}
-    return names.get(name or "", name or "")
 
 
 def _value_label(key: str, value) -> str:

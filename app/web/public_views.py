@@ -31,6 +31,7 @@ from app.web import complaint_form, public_progress
 from app.web.form_state import values_from_request
 from app.web.i18n import current_locale
 from app.web.pages import engine_context, page, read_snapshot, write_transaction
+from app.web.staff_labels import task_name
 from app.web.uploads import KEPT_PREFIX, FileInput, put_values, read_file_fields
 
 public_bp = Blueprint("public", __name__)
@@ -217,7 +218,7 @@ def _render_case(case: Case, *, task_states: dict | None = None, stale: dict | N
         form = _task_form(definition, row.form, row.ui_form) if row else None
         state = task_states.get(item["id"], {})
         forms.append({"task": item, "form": form, "form_name": row.form if row else "",
-                      "ui_name": row.ui_form if row else "", "label": public_progress.task_name(item["name"]),
+                      "ui_name": row.ui_form if row else "", "label": task_name(item["name"]),
                       "context": public_progress.task_context(item["task"], result, item.get("instructions") or ""),
                       "values": state.get("values", {}), "errors": state.get("errors", {}),
                       "kept": state.get("kept", {})})
