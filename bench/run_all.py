@@ -4,6 +4,7 @@
 Goals (per database; reported as PASS/MISS, never asserted):
   * complete-task median <= 10 ms   - HTTP POST /api/v1/tasks/<id>/complete, 1 client, gunicorn -w 2
   * >= 40 instances/s with 4 clients - approval3 (start + 3 completes), gunicorn -w 2
+  * inbox p95 <= 50 ms with 100k cases - bench/inbox_pages.py (first page, filtered, searched)
 
     .venv/bin/python bench/run_all.py            # full run (N=200 per level, both databases)
     .venv/bin/python bench/run_all.py --quick    # N=40, for a smoke check
@@ -20,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import api_load  # noqa: E402
 import common  # noqa: E402
 import engine_vs_service  # noqa: E402
+import inbox_pages  # noqa: E402
 
 
 def _level(result: dict, clients: int) -> dict | None:
@@ -54,6 +56,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--quick", action="store_true", help="smaller N everywhere")
     ap.add_argument("--db", default="sqlite,postgres")
     ap.add_argument("--skip-engine", action="store_true", help="only the HTTP load benchmark")
+    ap.add_argument("--inbox-n", type=int, default=None, help="cases for inbox_pages (default 100000; --quick 3000)")
+    ap.add_argument("--skip-inbox", action="store_true", help="leave out inbox_pages (it generates the cases: minutes)")
     args = ap.parse_args(argv)
     n = args.n or (40 if args.quick else 200)
     t0 = time.perf_counter()
@@ -68,7 +72,16 @@ def main(argv=None) -> dict:
     print("\n=== api_load ===", flush=True)
     load = api_load.main(["-n", str(n), "--db", args.db, "--clients", "1,4"])
 
+    inbox = None
+    if not args.skip_inbox:
+        print("\n=== inbox_pages ===", flush=True)
+        inbox_n = args.inbox_n or (3000 if args.quick else 100_000)
+        inbox = inbox_pages.main(["-n", str(inbox_n), "--db", args.db, "--requests", "20" if args.quick else "60",
+                                  "--no-json"])
+
     g = goals(load)
+    if inbox:
+        g += inbox["goals"]
     print("\n=== summary ===")
     print(f"machine: nproc={facts['nproc']}  cpu={facts['cpu_model']}  python={facts['python']}  "
           f"platform={facts['platform']}")
@@ -76,12 +89,14 @@ def main(argv=None) -> dict:
     api_load.print_table(load["results"])
     if evs:
         engine_vs_service.print_report(evs)
+    if inbox:
+        inbox_pages.print_table(inbox["runs"])
     print("\ngoals")
     for row in g:
         val = "" if row.get("value") is None else f"{row['value']:.1f} {row['unit']}"
         print(f"  {row['status']:4s}  {row['db']:9s} {row['goal']:42s} {val}{row.get('detail', '')}")
     summary = {"benchmark": "run_all", "machine": facts, "n": n, "goals": g, "api_load": load,
-               "engine_vs_service": evs, "elapsed_s": round(time.perf_counter() - t0, 1)}
+               "engine_vs_service": evs, "inbox_pages": inbox, "elapsed_s": round(time.perf_counter() - t0, 1)}
     print(f"\nJSON: {common.write_results('run_all', summary)}  ({summary['elapsed_s']} s)")
     return summary
 
