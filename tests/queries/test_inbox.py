@@ -350,3 +350,28 @@ def test_statements_per_call_do_not_grow_with_rows(app, demo):
         assert statements3 == statements30 <= 3  # reference-data check, rows, counts
         assert searched3 == searched30 <= 2  # reference-data check, rows with their counts
         db.session.remove()
+
+
+def test_process_owners_see_the_laneless_tasks_of_processes_without_a_case(app, demo):
+    from pathlib import Path
+
+    from app import clock
+    from app.services import definitions, workflow
+    from app.services.deployment import deploy_dirs
+    from app.services.engine_context import EngineContext
+    from app.policy import Actor
+
+    approval3 = Path(__file__).resolve().parents[1] / "fixtures" / "approval3"
+    with app.app_context():
+        with unit_of_work(db.session):
+            deploy_dirs(db.session, Actor.system("tests"), clock.now(), approval3, approval3)
+        with unit_of_work(db.session):
+            ctx = EngineContext.load(db.session, clock.now())
+            workflow.start(ctx, definitions.latest(db.session, "Process_approval3"), {}, actor("owner"))
+        page = inbox(db.session, actor("owner"), clock.now())
+        assert len(page.rows) == 1 and page.counts["all"] == 1
+        row = page.rows[0]
+        assert (row.case_no, row.complainant_name, row.respondent_name) == (None, None, None)
+        assert inbox(db.session, actor("owner"), clock.now(), q="张三").rows == []  # no case to search
+        assert inbox(db.session, actor("handler_hygov"), clock.now()).counts["all"] == 0
+        db.session.remove()
