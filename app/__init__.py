@@ -21,7 +21,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 200_000,
+        # a form may carry several files, each up to max_upload_bytes (checked per file with a field error)
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes * 20 + 1_000_000,
         JSON_AS_ASCII=False,
         TESTING=settings.testing,
         SESSION_COOKIE_HTTPONLY=True,

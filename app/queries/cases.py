@@ -74,7 +74,9 @@ def case_detail(session: Session, case: Case) -> dict:
 
 
 PUBLIC_DATA_KEYS = ("intake_decision", "not_accepted_reason", "supplement_request", "verification_result",
-                    "verification_findings", "rectify_deadline", "settlement_terms", "routing_basis", "outcome")
+                    "verification_findings", "rectify_deadline", "settlement_terms", "routing_basis", "outcome",
+                    # what the complainant is told and asked to confirm
+                    "explanation_method", "explanation_content", "explained_on", "rectification_report")
 
 
 def public_view(session: Session, case: Case) -> dict:

@@ -117,11 +117,16 @@ def endpoint(bp: Blueprint, path: str, method: str, summary: str, *, auth: str =
     return decorator
 
 
+def query_code_rate_key() -> str:
+    """Wrong query codes are counted per client address; the API and the follow page share the budget."""
+    return f"query-code:{request.remote_addr or '-'}"
+
+
 def _check_query_code(session, case_no: str) -> int:
     """The complainant's key to one case. Wrong codes are counted per client address; past the
     limit every public lookup from that address gets 429 for a while. A wrong code and an unknown
     case number answer the same 404."""
-    key = f"query-code:{request.remote_addr or '-'}"
+    key = query_code_rate_key()
     now = clock.now()
     with read_only():
         blocked = rate_limits.is_blocked(session, key, now)

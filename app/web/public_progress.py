@@ -11,9 +11,6 @@ from app.web.template_helpers import local_datetime
 STEP_OF_STAGE = {"intake": 1, "referral": 2, "verification": 3, "explanation": 4, "rectification": 4,
                  "settlement": 4, "dispute": 4, "determination": 4, "sanction": 4, "repair": 4,
                  "follow_up": 5, "closed": 6}
-# results the complainant sees beyond queries.cases.PUBLIC_DATA_KEYS (the explanation given to
-# them and the rectification report they are asked to confirm)
-EXTRA_PUBLIC_KEYS = ("explanation_method", "explanation_content", "explained_on", "rectification_report")
 
 
 def step_labels() -> list[str]:

@@ -27,6 +27,7 @@ from app.services import definitions, intake, rate_limits, withdrawal
 from app.services import tasks as task_service
 from app.services.attachments import open_attachment, store_attachments
 from app.task_forms import FormSpec, coerce, collect_errors, load_form
+from app.web.api_support import query_code_rate_key
 from app.web import complaint_form, public_progress
 from app.web.form_state import values_from_request
 from app.web.i18n import current_locale
@@ -163,18 +164,13 @@ def receipt(case_no: str):
 
 # -- following a case ---------------------------------------------------------------------------------
 
-def _rate_key() -> str:
-    """The same key as the API's query-code check (app.web.api_support), so both share one budget."""
-    return f"query-code:{request.remote_addr or '-'}"
-
-
 @page(public_bp, "/follow", methods=("GET", "POST"), auth="public")
 def follow():
     if request.method == "GET":
         return render_template("public/follow.html", case_no=(request.args.get("case_no") or "")[:20], error=None)
     case_no = (request.form.get("case_no") or "").strip().upper()[:20]
     code = (request.form.get("query_code") or "").strip()[:40]
-    now, key = clock.now(), _rate_key()
+    now, key = clock.now(), query_code_rate_key()
     with read_snapshot():
         blocked = rate_limits.is_blocked(db.session, key, now)
         case = None if blocked else db.session.execute(
@@ -208,10 +204,6 @@ def _render_case(case: Case, *, task_states: dict | None = None, stale: dict | N
     definition = _definition_of(case)
     task_states = task_states or {}
     result = dict(view["result"])
-    instance_data = db.session.get(ProcessInstance, case.instance_id).data if case.instance_id else {}
-    for key in public_progress.EXTRA_PUBLIC_KEYS:  # until queries.cases.PUBLIC_DATA_KEYS has them
-        if key in (instance_data or {}) and key not in result:
-            result[key] = instance_data[key]
     forms = []
     for item in view["my_tasks"]:
         row = db.session.get(ReadyTask, item["id"])

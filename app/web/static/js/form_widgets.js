@@ -579,6 +579,11 @@
   }
 
   function init(root) {
+    // a page with two forms loads this script twice; each form is set up once
+    if (root.dataset.widgetsReady === "true") {
+      return;
+    }
+    root.dataset.widgetsReady = "true";
     var msg = root.dataset;
     var form = root.closest("form");
     if (form) {
