@@ -88,6 +88,14 @@ def seed_orgs(session: Session) -> int:
     return created
 
 
+# what the header and the task history show for each demo user (made-up names)
+DEMO_DISPLAY_NAMES: dict[str, str] = {
+    "intake_city": "张敏", "intake_12345": "刘洋", "intake_hy": "陈静", "handler_bbgov": "王磊",
+    "handler_hygov": "赵丽", "handler_bbhousing": "孙伟", "handler_bbdata": "周婷", "handler_whgov": "吴刚",
+    "supervisor_city": "郑华", "supervisor_hy": "何芳", "owner": "马骏", "admin": "林涛",
+}
+
+
 def seed_demo(session: Session, now: datetime) -> dict[str, dict]:
     """Idempotent: creates what is missing. Returns credentials of users created now."""
     seed_orgs(session)
@@ -96,7 +104,8 @@ def seed_demo(session: Session, now: datetime) -> dict[str, dict]:
         if session.execute(select(User).where(User.username == username)).scalar_one_or_none():
             continue
         password = "demo-" + secrets.token_urlsafe(9)
-        create_user(session, now, username, password, role, org_code)
+        create_user(session, now, username, password, role, org_code,
+                    display_name=DEMO_DISPLAY_NAMES.get(username))
         token = issue_token(session, now, username, name="demo")
         credentials[username] = {"password": password, "api_token": token, "role": role, "org_code": org_code}
     return credentials
