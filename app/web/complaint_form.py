@@ -3,18 +3,20 @@
 The schema keeps `facts`, `demands` and `attachments` at its top level (the API's shape), but the
 page shows them in two sections of their own, "投诉事实与诉求" and "证明材料". The page form
 therefore nests them under two display groups (`statement.facts`, `evidence.attachments`, …);
-`to_data` moves them back before validation and `to_page` moves error paths and values the other
-way. The channel is fixed server-side (the credit site's complaint column) and never shown."""
+`ungroup` moves them back before validation and `errors_to_page` moves error paths the other
+way. On the public page the channel is fixed server-side (the credit site's complaint column) and
+never shown; an intake officer registering a complaint received by phone, letter or another
+platform picks the channel (`show_channel=True`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Mapping
 
 from flask_babel import gettext as _
 
 from app.services import definitions, intake
 from app.services.engine_context import EngineContext
-from app.task_forms import FieldSpec, FormSpec, coerce, load_form
+from app.task_forms import FieldSpec, FormSpec, load_form
 from app.web.staff_labels import region_label
 
 PUBLIC_CHANNEL = "credit_site_column"
@@ -42,15 +44,17 @@ def _renamed(spec: FieldSpec, prefix: str) -> FieldSpec:
     return replace(spec, name=name, children=[_renamed(c, prefix) for c in spec.children])
 
 
-def page_form(schema: dict, ui: dict | None) -> FormSpec:
-    """The intake schema as the page draws it: no channel, facts/demands and attachments in groups."""
+def page_form(schema: dict, ui: dict | None, *, show_channel: bool = False) -> FormSpec:
+    """The intake schema as the page draws it: facts/demands and attachments in groups; the channel
+    only when an intake officer registers the complaint."""
     form = load_form(schema, ui)
+    hidden = () if show_channel else HIDDEN
     texts = _group_texts()
     fields: list[FieldSpec] = []
     placed: set[str] = set()
     by_name = {f.name: f for f in form.fields}
     for spec in form.fields:
-        if spec.name in HIDDEN:
+        if spec.name in hidden:
             continue
         group_key = _GROUP_OF.get(spec.name)
         if group_key is None:
@@ -69,24 +73,21 @@ def page_form(schema: dict, ui: dict | None) -> FormSpec:
     return FormSpec(schema=form.schema, ui=form.ui, title=form.title, description=form.description, fields=fields)
 
 
-def load_page_form(ctx: EngineContext) -> FormSpec:
+def load_page_form(ctx: EngineContext, *, show_channel: bool = False) -> FormSpec:
     schema = intake.intake_schema(ctx)
     definition = definitions.latest(ctx.session, intake.LIFECYCLE_KEY)
-    return page_form(schema, definition.form(INTAKE_UI) if definition else None)
+    return page_form(schema, definition.form(INTAKE_UI) if definition else None, show_channel=show_channel)
 
 
-def to_data(form: FormSpec, raw: Mapping[str, Any]) -> dict:
-    """Submitted HTML fields → intake data in the schema's shape, with the public channel."""
-    data = coerce(form, raw)
-    return ungroup(data)
-
-
-def ungroup(data: dict) -> dict:
+def ungroup(data: dict, *, public: bool = True) -> dict:
+    """Page data → intake data in the schema's shape; the public page's channel is always the credit
+    site's column, whatever was posted."""
     for group in GROUPS:
         inner = data.pop(group.key, None)
         if isinstance(inner, dict):
             data.update(inner)
-    data["channel"] = PUBLIC_CHANNEL
+    if public:
+        data["channel"] = PUBLIC_CHANNEL
     return data
 
 

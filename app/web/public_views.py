@@ -14,7 +14,6 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
                    url_for)
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.db import db
@@ -29,6 +28,7 @@ from app.services.attachments import open_attachment, store_attachments
 from app.task_forms import FormSpec, coerce, collect_errors, load_form
 from app.web.api_support import query_code_rate_key
 from app.web import complaint_form, public_progress
+from app.web.complaint_filing import Refused, file_from_page, merge_errors
 from app.web.form_state import values_from_request
 from app.web.i18n import current_locale
 from app.web.pages import engine_context, page, read_snapshot, write_transaction
@@ -96,56 +96,22 @@ def _render_complaint(form: FormSpec, *, values=None, errors=None, files: FileIn
                            duplicate_case_no=duplicate_case_no), status
 
 
-def _merge(*error_maps) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for errors in error_maps:
-        for name, messages in (errors or {}).items():
-            bucket = out.setdefault(name, [])
-            bucket.extend(m for m in messages if m not in bucket)
-    return out
-
-
 @page(public_bp, "/complaints/new", methods=("GET", "POST"), auth="public")
 def file_complaint():
     if request.method == "GET":
         return _render_complaint(complaint_form.load_page_form(engine_context()))
-    settings, locale = _settings(), current_locale()
     with read_snapshot():
         form = complaint_form.load_page_form(engine_context())
     files = _read_files(form)
-    data = complaint_form.ungroup(put_values(coerce(form, request.form), files.values))
-    failure = None
-    for attempt in (1, 2):
-        try:
-            with write_transaction():
-                ctx = engine_context()
-                problems = collect_errors(intake.intake_schema(ctx), data, locale=locale,
-                                          org_codes=set(ctx.directory.by_code))
-                if problems or files.errors:
-                    raise InvalidSubmission(problems)
-                registered = intake.register_complaint(ctx, Actor.complainant(None), data, locale=locale)
-                case = registered.case
-                store_attachments(db.session, settings.attachments_path, ctx.now, Actor.complainant(case.id), case.id,
-                                  files.uploads, public=True)
-                case_no, case_id, code = case.case_no, case.id, registered.query_code
-            break
-        except IntegrityError:  # two first filings of a year raced for the year's number row
-            if attempt == 2:
-                failure = Conflict("concurrent filing")
-        except (InvalidSubmission, Conflict) as exc:
-            failure = exc
-            break
-    if failure is not None:
+    outcome = file_from_page(form, files, actor=Actor.complainant(None), public=True)
+    if isinstance(outcome, Refused):
         values = values_from_request(form, request.form)
         with read_snapshot():
-            if isinstance(failure, InvalidSubmission):
-                errors = _merge(complaint_form.errors_to_page(failure.errors), files.errors)
-                return _render_complaint(form, values=values, errors=errors, files=files, status=422)
-            return _render_complaint(form, values=values, errors=files.errors, files=files, status=409,
-                                     duplicate_case_no=failure.details.get("existing_case_no") or "")
-    session[SESSION_RECEIPT] = {"case_no": case_no, "code": code}
-    _remember(case_id)
-    return redirect(url_for("public.receipt", case_no=case_no))
+            return _render_complaint(form, values=values, errors=outcome.errors, files=files, status=outcome.status,
+                                     duplicate_case_no=outcome.duplicate_case_no)
+    session[SESSION_RECEIPT] = {"case_no": outcome.case_no, "code": outcome.query_code}
+    _remember(outcome.case_id)
+    return redirect(url_for("public.receipt", case_no=outcome.case_no))
 
 
 @page(public_bp, "/complaints/<case_no>/receipt", auth="public")
@@ -256,13 +222,13 @@ def complete_task(case_no: str, task_id: str):
         with write_transaction():
             ctx = engine_context()
             if files.errors:
-                raise InvalidSubmission(_merge(files.errors, collect_errors(
+                raise InvalidSubmission(merge_errors(files.errors, collect_errors(
                     form.schema, data, locale=locale, org_codes=set(ctx.directory.by_code))))
             task_service.complete_task(ctx, actor, task_id, data, locale=locale)
             store_attachments(db.session, settings.attachments_path, ctx.now, actor, case_id, files.uploads,
                               task_id=task_id, public=True)
     except InvalidSubmission as exc:
-        state = {"values": values_from_request(form, request.form), "errors": _merge(exc.errors, files.errors),
+        state = {"values": values_from_request(form, request.form), "errors": merge_errors(exc.errors, files.errors),
                  "kept": files.kept}
         with read_snapshot():
             return _render_case(db.session.get(Case, case_id), task_states={task_id: state}, status=422)
