@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.web.i18n import current_locale, init_i18n
 from app.web.pages import init_pages
+from app.web.staff_labels import register_staff_labels
 from app.web.template_helpers import register_template_helpers
 
 csrf = CSRFProtect()
@@ -19,6 +20,7 @@ def init_web_shell(app: Flask, api_blueprints=()) -> None:
     for bp in api_blueprints:  # the JSON API authenticates by bearer token, not by cookie
         csrf.exempt(bp)
     register_template_helpers(app)
+    register_staff_labels(app)
 
     from app.web.auth_views import auth_bp
 
@@ -33,17 +35,11 @@ def init_web_shell(app: Flask, api_blueprints=()) -> None:
 
 def _page_blueprints():
     """Blueprints of the workbench areas, imported here so create_app stays short."""
-    import importlib
+    from app.web.case_views import cases_bp
+    from app.web.diagram_views import diagram_bp
+    from app.web.inbox_views import inbox_bp
+    from app.web.intake_views import intake_bp
+    from app.web.public_views import public_bp
+    from app.web.task_views import tasks_bp
 
-    found = []
-    for module_name, attr in (("app.web.public_views", "public_bp"), ("app.web.inbox_views", "inbox_bp"),
-                              ("app.web.task_views", "tasks_bp"), ("app.web.case_views", "cases_bp"),
-                              ("app.web.diagram_views", "diagram_bp"), ("app.web.home_views", "home_bp")):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        found.append(getattr(module, attr))
-    return found
+    return [public_bp, inbox_bp, tasks_bp, cases_bp, diagram_bp, intake_bp]
