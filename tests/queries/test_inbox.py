@@ -15,6 +15,7 @@ from app.errors import InvalidSubmission
 from app.models import ReadyTask, User
 from app.queries.inbox import TABS, inbox
 from app.services.accounts import actor_for, create_user
+from app.services.claims import claim_task
 from tests.drive import ServiceDriver, complaint_for
 from tests.lifecycle_paths import RECEIVE_ACCEPT, TRIAGE_ACCEPT
 
@@ -59,10 +60,8 @@ class World:
         return db.session.execute(select(ReadyTask.id).where(ReadyTask.case_id == case.id)).scalar_one()
 
     def claim(self, label: str, username: str) -> None:
-        """Claiming is a projection field (ready_tasks.claimed_by_id); set it as a claim would."""
         with unit_of_work(db.session):
-            task = db.session.get(ReadyTask, self.task_id(label))
-            task.claimed_by_id = db.session.execute(select(User.id).where(User.username == username)).scalar_one()
+            claim_task(db.session, at("2026-03-02 18:00"), actor(username), self.task_id(label))
 
 
 def labels(world: World, page) -> list[str]:
