@@ -2,7 +2,7 @@
 blueprints and the helpers every template uses."""
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, request
 from flask_wtf.csrf import CSRFProtect
 
 from app.web.i18n import current_locale, init_i18n
@@ -16,6 +16,14 @@ csrf = CSRFProtect()
 def init_web_shell(app: Flask, api_blueprints=()) -> None:
     init_i18n(app)
     init_pages(app)
+
+    @app.before_request
+    def _page_body_limit():
+        """A page form may carry several files, each up to max_upload_bytes (each checked with a field
+        error); the API keeps the one-file cap. Set before the CSRF check reads the form."""
+        if request.method == "POST" and not request.path.startswith("/api/"):
+            request.max_content_length = app.extensions["lvyue.settings"].max_upload_bytes * 20 + 1_000_000
+
     csrf.init_app(app)
     for bp in api_blueprints:  # the JSON API authenticates by bearer token, not by cookie
         csrf.exempt(bp)

@@ -167,7 +167,7 @@ def test_notes_are_listed_and_added_on_the_case_page(app, client, auth, staff_cl
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/cases/{case_no}#notes")
     page = text(officer.get(f"/cases/{case_no}"))
     notes = page[page.index('id="notes"'):page.index('id="documents"')]
-    assert "投诉人来电询问进度。" in notes and "intake_12345" in notes
+    assert "投诉人来电询问进度。" in notes and "刘洋" in notes  # the author's display name
     outsider = staff_client("handler_whgov")
     token = form_token(text(outsider.get("/cases")))
     assert outsider.post(f"/cases/{case_no}/notes", data={"csrf_token": token, "body": "x"}).status_code == 404

@@ -71,3 +71,16 @@ def test_the_registered_page_is_not_found_for_another_unit(app, staff_client):
     token = csrf_from(client.get("/intake/new").data)
     location = client.post("/intake/new", data=_form_data(token)).headers["Location"]
     assert staff_client("intake_hy").get(location).status_code == 404
+
+
+def test_a_page_may_carry_several_files_each_within_the_limit(app, staff_client):
+    """The request cap of the API (one file) does not cut off a form with several attachments."""
+    first, second = (PDF + b"%" + fill * 1_500_000 + b"\n%%EOF\n" for fill in (b"0", b"1"))
+    client = staff_client("intake_12345")
+    data = _form_data(csrf_from(client.get("/intake/new").data))
+    data["evidence.attachments"] = [(io.BytesIO(first), "合同.pdf"), (io.BytesIO(second), "回单.pdf")]
+    response = client.post("/intake/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    with app.app_context():
+        assert len(db.session.execute(select(Attachment)).scalars().all()) == 2
+        db.session.remove()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import os
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -49,18 +48,10 @@ def load(folder: str, stem: str):
                      json.loads((base / f"{stem}.ui.json").read_text(encoding="utf-8")))
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} is missing in CI", pytrace=False)
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):
+    """The session's Chromium (tests/browser/conftest.py): one Playwright driver for the whole run."""
+    return browser
 
 
 class FormPage:
