@@ -71,6 +71,9 @@ class WorkingCalendar:
             separators=(",", ":"),
         )
         self._version = "cal-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
+        # chinese_calendar answers one day in ~0.1 ms; pages and due-date arithmetic ask about the same
+        # days over and over, and this object never changes once built
+        self._cc_days: dict[date, bool] = {}
 
     # -- coverage -----------------------------------------------------------------------------
     @property
@@ -107,7 +110,10 @@ class WorkingCalendar:
         if override is not None:
             return override
         if day.year in _CC_YEARS:
-            return chinese_calendar.is_workday(day)
+            known = self._cc_days.get(day)
+            if known is None:
+                known = self._cc_days[day] = chinese_calendar.is_workday(day)
+            return known
         if day.year in self._admin_years:
             # The admin loaded this year completely: every holiday and make-up day is an override,
             # so the remaining days follow the ordinary week.
