@@ -17,7 +17,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 def _source_strings() -> dict[str, str]:
     found = {}
     for filename, _lineno, message, _comments, _context in extract_from_dir(
-            str(WEB), METHODS, options_map=OPTIONS, keywords={"_": None, "gettext": None, "lazy_gettext": None}):
+            str(WEB), METHODS, options_map=OPTIONS, keywords={"_": None, "N_": None, "gettext": None, "lazy_gettext": None}):
         text = message if isinstance(message, str) else message[0]
         if text:
             found.setdefault(text, filename)
