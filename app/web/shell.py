@@ -43,11 +43,20 @@ def init_web_shell(app: Flask, api_blueprints=()) -> None:
 
 def _page_blueprints():
     """Blueprints of the workbench areas, imported here so create_app stays short."""
+    from app.web.calendar_views import calendar_admin_bp
     from app.web.case_views import cases_bp
+    from app.web.desk_views import desk_bp
     from app.web.diagram_views import diagram_bp
+    from app.web.form_editor_views import form_editor_bp
     from app.web.inbox_views import inbox_bp
     from app.web.intake_views import intake_bp
+    from app.web.migration_views import migration_bp
+    from app.web.model_list_views import model_pages_bp
+    from app.web.modeler_views import modeler_bp
+    from app.web.notification_views import notifications_bp
     from app.web.public_views import public_bp
+    from app.web.supervision_views import supervise_bp
     from app.web.task_views import tasks_bp
 
-    return [public_bp, inbox_bp, tasks_bp, cases_bp, diagram_bp, intake_bp]
+    return [public_bp, inbox_bp, tasks_bp, cases_bp, diagram_bp, intake_bp, desk_bp, supervise_bp,
+            notifications_bp, calendar_admin_bp, model_pages_bp, modeler_bp, form_editor_bp, migration_bp]
