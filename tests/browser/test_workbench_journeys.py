@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.db import db
 from app.models import Case, ReadyTask, User
 from tests.browser.conftest import PHONE, VIEWPORT, _new_page
+from tests.drive import travel
 from tests.lifecycle_paths import SAMPLE_COMPLAINT
 
 SHOTS = os.environ.get("LVYUE_SCREENSHOTS")
@@ -27,6 +28,14 @@ def shot(page, name: str, full_page: bool = True) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=full_page)
+
+
+@pytest.fixture(autouse=True)
+def working_days_known():
+    """The journeys run on a fixed weekday of a year the working calendar covers (time ticks on, for
+    the live server thread too), so a 20-working-day rectification never reaches an unloaded year."""
+    with travel():
+        yield
 
 
 @pytest.fixture
