@@ -134,3 +134,15 @@ def nice_axis(largest: float, ticks: int = 4) -> list[int]:
         step = int(10 ** len(str(int(raw))))
     top = step * math.ceil(largest / step)
     return list(range(0, top + 1, step))
+
+
+def clip_label(text: str, ems: float = 28) -> str:
+    """A chart label cut to about `ems` character widths (CJK one, other characters about half),
+    ending in '…' when cut: SVG text does not wrap."""
+    width, out = 0.0, []
+    for ch in text or "":
+        width += 1.0 if ord(ch) > 0x2E80 else 0.56
+        if width > ems:
+            return "".join(out).rstrip() + "…"
+        out.append(ch)
+    return "".join(out)

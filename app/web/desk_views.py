@@ -20,7 +20,7 @@ from app.services.escalation import LADDER
 from app.services.league_export import league_xlsx
 from app.services.reference_cache import reference_data
 from app.web.desk_attention import attention_count, attention_rows
-from app.web.desk_league import COMPLETION_METRICS, drill_down, league_view, nice_axis
+from app.web.desk_league import COMPLETION_METRICS, clip_label, drill_down, league_view, nice_axis
 from app.web.desk_period import Period, quarter_choices, read_period, year_choices
 from app.web.pages import current_actor, engine_context, page, write_transaction
 from app.web.staff_labels import (REGIONS, N_, channel_choices, escalation_label, org_label, region_label,
@@ -67,7 +67,7 @@ def failure_label(kind: str, name: str) -> str:
 @desk_bp.context_processor
 def _desk_helpers():
     return {"level_label": level_label, "metric_label": metric_label, "failure_label": failure_label,
-            "nice_axis": nice_axis, "month_short": lambda day: format_date(day, "LLL"), "percent": percent}
+            "nice_axis": nice_axis, "clip_label": clip_label, "month_short": lambda day: format_date(day, "LLL"), "percent": percent}
 
 
 def _nav_counts() -> dict[str, int]:
