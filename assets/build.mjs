@@ -1,14 +1,25 @@
 // `npm run build`: bundle the browser code in assets/ (with bpmn-js from node_modules) into
-// app/web/static/dist/ — case_diagram.js and case_diagram.css — for Flask to serve as static files.
+// app/web/static/dist/ for Flask to serve as static files:
+//   case_diagram.js/.css  the case diagram (bpmn-js viewer) on task and case pages
+//   modeler.js/.css       the process owners' modeler (bpmn-js Modeler, our properties panel)
+//   model_diff.js/.css    two versions of a process compared (bpmn-js viewer)
+// The modeler's icon font (bpmn-font) is emitted as files next to the CSS: the CSP allows fonts
+// from 'self' only, so the font is never inlined as a data: URL.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { case_diagram: 'assets/case_diagram.js' },
+  entryPoints: {
+    case_diagram: 'assets/case_diagram.js',
+    modeler: 'assets/modeler.js',
+    model_diff: 'assets/model_diff.js'
+  },
   outdir: 'app/web/static/dist',
   bundle: true,
-  minify: true,
+  minify: !process.env.LVYUE_ASSETS_DEBUG,
   format: 'iife',
   target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+  loader: { '.woff': 'file', '.woff2': 'file', '.ttf': 'file', '.eot': 'file', '.svg': 'file' },
+  assetNames: 'fonts/[name]-[hash]',
   legalComments: 'eof',
   logLevel: 'warning'
 });
