@@ -63,9 +63,9 @@ class Place:
         return url + (f"#{anchor}" if anchor else "")
 
 
-def _origin(default: str) -> str:
+def _origin(default: str, allowed: tuple[str, ...] = ("task", "case", "desk")) -> str:
     origin = request.form.get("origin")
-    return origin if origin in ("task", "case", "desk") else default
+    return origin if origin in allowed else default
 
 
 def _places(origin: str, task_id: str | None, case_no: str | None) -> list[Place]:
@@ -80,6 +80,16 @@ def _places(origin: str, task_id: str | None, case_no: str | None) -> list[Place
         elif kind == "desk":
             places.append(Place("desk"))
     return places
+
+
+def _landing(places: list[Place]) -> Place:
+    """Where a successful action returns: the page the form was on, unless that was a task page and
+    the task has left the ready list meanwhile (then the next place, e.g. the case page)."""
+    with read_snapshot():
+        for place in places:
+            if place.kind != "task" or db.session.get(ReadyTask, place.task_id) is not None:
+                return place
+    return places[-1]
 
 
 def _render_place(place: Place):
@@ -181,7 +191,7 @@ def send_order(task_id: str):
                        _order_typed(values), back)
     except Conflict:
         return _refuse(KeptForm(key, values, {}, _("该任务正在等待投诉人办理，不针对任何单位，不能催办或督办。")), 409,
-                       places, _order_typed(values), back)
+                       [], _order_typed(values), back)
     except CalendarNotCovered:
         return _refuse(KeptForm(key, values, {"reply_workdays": [_("工作日历尚未覆盖回复期限所在年度，请联系管理员载入日历后再发。")]},
                                 _not_saved()), 422, places, _order_typed(values), back)
@@ -224,7 +234,7 @@ def reply_order(order_id: int):
     task_id, case_no, kind = _order_facts(order_id)
     values = {"reply": (request.form.get("reply") or "").strip()}
     key = f"reply:{order_id}"
-    places = _places(_origin("case"), task_id, case_no)
+    places = _places(_origin("case", ("task", "case")), task_id, case_no)
     back = places[0]
     typed = [(_("回复内容"), values["reply"])]
     errors: dict[str, list[str]] = {}
@@ -246,7 +256,7 @@ def reply_order(order_id: int):
         errors = _field_errors(exc, {"reply": _("请填写回复内容（最多 2000 个字符）。")})
         return _refuse(KeptForm(key, values, errors, _not_saved()), 422, places, typed, back)
     flash(_("已回复%(kind)s，发出的督办人员会收到通知。", kind=order_kind_label(kind)), "success")
-    return redirect(back.url("supervision-orders"))
+    return redirect(_landing(places).url("supervision-orders"))
 
 
 # -- extension requests ----------------------------------------------------------------------------------
@@ -272,17 +282,18 @@ def _extension_facts(request_id: int) -> tuple[str, str]:
         return row.task_id, case.case_no
 
 
-def _extension_conflict(request_id: int, approve: bool) -> str:
-    """Why the decision could not be taken, from the state now."""
+def _extension_conflict(request_id: int, approve: bool) -> tuple[str, bool]:
+    """Why the decision could not be taken, from the state now, and whether the request still waits
+    (so the page can show its form again)."""
     with read_snapshot():
         req = db.session.get(ExtensionRequest, request_id)
         task = db.session.get(ReadyTask, req.task_id) if req is not None else None
         if req is None or req.status != "pending":
             status = {"approved": _("已批准"), "refused": _("未批准")}.get(req.status if req else "", "")
-            return _("该延期申请已由他人处理（%(status)s），本次操作未保存。", status=status)
+            return _("该延期申请已由他人处理（%(status)s），本次操作未保存。", status=status), False
         if approve and task is None:
-            return _("该任务已办结或已取消，不能再延期；如需结束此申请，请选择“不批准”。")
-        return _("该任务已批准过一次延期，每个任务只能延期一次。")
+            return _("该任务已办结或已取消，不能再延期；如需结束此申请，请选择“不批准”。"), True
+        return _("该任务已批准过一次延期，每个任务只能延期一次。"), True
 
 
 @page(supervise_bp, "/supervise/extensions/<int:request_id>/decision", methods=("POST",))
@@ -313,7 +324,8 @@ def decide_extension(request_id: int):
         return _refuse(KeptForm(key, values, {}, _("只有案件所在地区的信用办督办人员可以审批延期申请。")), 403, [],
                        typed, back)
     except Conflict:
-        return _refuse(KeptForm(key, values, {}, _extension_conflict(request_id, approve)), 409, places, typed, back)
+        message, waiting = _extension_conflict(request_id, approve)
+        return _refuse(KeptForm(key, values, {}, message), 409, places if waiting else [], typed, back)
     except CalendarNotCovered:
         return _refuse(KeptForm(key, values, {}, _("工作日历尚未覆盖延期后的期限所在年度，请联系管理员载入日历后再批准。")),
                        422, places, typed, back)
@@ -324,17 +336,18 @@ def decide_extension(request_id: int):
         flash(_("已批准延期 %(n)s 个工作日，「%(task)s」新的办理期限为 %(due)s。", **done), "success")
     else:
         flash(_("已不批准该延期申请，承办单位会收到通知。"), "success")
-    return redirect(back.url("supervision-extensions" if back.kind != "desk" else ""))
+    return redirect(_landing(places).url())  # the flash at the top says what happened
 
 
 # -- reassignment ------------------------------------------------------------------------------------------
 
-def _reassign_conflict(case_no: str) -> str:
+def _reassign_conflict(case_no: str) -> tuple[str, bool]:
+    """Why the case could not be reassigned, and whether its page still shows the form."""
     with read_snapshot():
         case = case_by_no(db.session, current_actor(), case_no)
         if case.status != "open" or case.instance_id is None:
-            return _("案件已办结，不能再改派。")
-        return _("案件已由该单位承办，请选择其他单位。")
+            return _("案件已办结，不能再改派。"), False
+        return _("案件已由该单位承办，请选择其他单位。"), True
 
 
 @page(supervise_bp, "/supervise/cases/<case_no>/reassign", methods=("POST",))
@@ -361,7 +374,8 @@ def reassign_case(case_no: str):
     except NotAllowed:
         return _refuse(KeptForm(key, values, {}, _("只有案件所在地区的信用办督办人员可以改派案件。")), 403, [], typed, place)
     except Conflict:
-        return _refuse(KeptForm(key, values, {}, _reassign_conflict(case_no)), 409, [place], typed, place)
+        message, open_case = _reassign_conflict(case_no)
+        return _refuse(KeptForm(key, values, {}, message), 409, [place] if open_case else [], typed, place)
     except InvalidSubmission as exc:
         errors = _field_errors(exc, {"org": _("请选择本地区内的单位。"), "reason": _("请说明改派理由（最多 2000 个字符）。")})
         return _refuse(KeptForm(key, values, errors, _not_saved()), 422, [place], typed, place)

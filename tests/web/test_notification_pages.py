@@ -203,3 +203,25 @@ def test_the_english_page_names_the_kind_in_english(app, staff_client):
     client.get("/lang/en?next=/notifications")
     page = client.get("/notifications").get_data(as_text=True)
     assert "Notifications" in page and "Reminder (manual)" in page and "Mark as read" in page
+
+
+def test_a_count_that_cannot_be_read_leaves_the_bell_without_a_number(app, demo):
+    """A session left broken by an earlier failure (a flush that violated a constraint and was not
+    rolled back) makes the count fail: the bell still renders, and the session is usable again."""
+    from flask import g, render_template
+    from sqlalchemy.exc import IntegrityError
+
+    from app.web.notification_views import header_unread_count
+    from app.web.pages import SessionUser
+
+    with app.test_request_context("/inbox"):
+        user = db.session.execute(select(User).where(User.username == "handler_whgov")).scalar_one()
+        g.web_user = SessionUser(user)
+        db.session.add(Notification(user_id=None, kind="x", title="broken", body="", created_at=clock.now()))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        assert header_unread_count() is None
+        html = render_template("shell/_bell.html")
+        assert 'href="/notifications"' in html and "bell-count" not in html
+        assert db.session.execute(select(User.id).where(User.id == user.id)).scalar_one() == user.id
+        db.session.remove()

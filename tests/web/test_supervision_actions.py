@@ -243,7 +243,7 @@ def test_refusing_needs_a_reason_and_keeps_the_due_date(app, staff_client, verif
     assert resp.status_code == 422 and "不批准时请说明理由" in _text(resp)
     resp = _post(supervisor, f"/tasks/{v.task_id}", f"/supervise/extensions/{request_id}/decision",
                  {"origin": "task", "decision": "refuse", "note": "材料可在本地调取，按原时限办理。"})
-    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/tasks/{v.task_id}#supervision-extensions")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/tasks/{v.task_id}")
     assert _task(app, v.task_id).due_at == before
     status, note = _read(app, lambda: db.session.execute(select(ExtensionRequest.status, ExtensionRequest.decision_note)
                                                          .where(ExtensionRequest.id == request_id)).one())
@@ -264,7 +264,7 @@ def test_a_request_decided_meanwhile_is_a_conflict_with_the_note_kept(app, staff
     again = supervisor.post(f"/supervise/extensions/{request_id}/decision",
                             data={"csrf_token": token, "origin": "case", "decision": "refuse", "note": "再想想"})
     assert again.status_code == 409
-    assert "该延期申请已由他人处理（已批准），本次操作未保存。" in _text(again)
+    assert "该延期申请已由他人处理（已批准），本次操作未保存。" in _text(again) and "再想想" in _text(again)
 
 
 def test_handlers_cannot_decide_extensions_or_open_the_list(app, staff_client, verifying):
@@ -322,6 +322,29 @@ def test_an_org_outside_the_region_or_no_reason_is_refused_with_what_was_typed(a
     assert resp.status_code == 409 and "案件已由该单位承办，请选择其他单位。" in _text(resp)
     assert _task(app, v.task_id).org_id == _read(app, lambda: db.session.execute(
         select(Org.id).where(Org.code == "HY-GOV")).scalar_one())
+
+
+def test_a_case_closed_meanwhile_cannot_be_reassigned_and_the_reason_is_shown_again(app, staff_client, verifying):
+    v = verifying
+    supervisor = staff_client("supervisor_hy")
+    token = csrf_from(supervisor.get(f"/cases/{v.case_no}").data)
+    with app.app_context():
+        v.driver.withdraw(v.case_no, "已与被投诉单位协商解决。")
+        db.session.remove()
+    resp = supervisor.post(f"/supervise/cases/{v.case_no}/reassign",
+                           data={"csrf_token": token, "origin": "case", "org": "HY-HOUSING", "reason": "属误派"})
+    assert resp.status_code == 409
+    page = _text(resp)
+    assert "案件已办结，不能再改派。" in page and "属误派" in page and f'href="/cases/{v.case_no}"' in page
+    assert "/reassign" not in _text(supervisor.get(f"/cases/{v.case_no}"))
+
+
+def test_admins_see_the_pending_extensions_but_do_not_decide(app, staff_client, verifying):
+    v = verifying
+    _request_extension(staff_client("handler_hygov"), v.task_id)
+    page = _text(staff_client("admin").get("/desk/extensions"))
+    assert v.case_no in page and "延期申请由信用办督办人员审批，您可以查看。" in page
+    assert "/supervise/extensions/" not in page
 
 
 def test_handlers_cannot_reassign(app, staff_client, verifying):
