@@ -30,7 +30,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition a
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
-from app.errors import Conflict, InvalidSubmission, ProcessError, TaskNotAvailable
+from app.errors import CalendarNotCovered, Conflict, InvalidSubmission, ProcessError, TaskNotAvailable
 
 from . import serializer
 from .package import CompiledProcess
@@ -106,6 +106,18 @@ def _check_form_data(data, helper_names: set[str], what: str) -> dict:
     return copy.deepcopy(data)
 
 
+def _calendar_gap(exc: BaseException) -> CalendarNotCovered | None:
+    """The CalendarNotCovered a script helper raised (SpiffWorkflow wraps it), so the caller can say
+    which year must be loaded instead of reporting a generic process error."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, CalendarNotCovered):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
 class Instance:
     """One running process instance (wraps a SpiffWorkflow BpmnWorkflow)."""
 
@@ -157,6 +169,9 @@ class Instance:
             raise
         except WorkflowTaskException as e:
             self.dirty = True
+            uncovered = _calendar_gap(e)
+            if uncovered is not None:  # a deadline would fall in a year whose holidays are not loaded
+                raise uncovered from e
             raise ProcessError(f"{what} failed at {_element_id(e.task) or '?'}: {e}",
                                element_id=_element_id(e.task),
                                error_type=getattr(e, "error_type", ""),

@@ -138,7 +138,12 @@ def complete(task_id: str):
     except InvalidSubmission as exc:
         with read_snapshot():
             return _render(task_id, values=values, errors=exc.errors, status=422, action=action, kept=files.kept)
-    except (ProcessError, CalendarNotCovered):
+    except CalendarNotCovered as exc:
+        with read_snapshot():
+            return _render(task_id, values=values, status=422, action=action, kept=files.kept,
+                           form_error=_("无法计算办理期限：工作日历尚未加载%(year)s年的节假日安排。请联系系统管理员在“工作日历”页面"
+                                        "加载后再提交。本次提交未保存，您填写的内容仍在下方。", year=exc.year))
+    except ProcessError:
         with read_snapshot():
             return _render(task_id, values=values, status=422, action=action, kept=files.kept,
                            form_error=_("办理流程执行出错，本次提交已全部撤销，未保存任何内容。请核对填写内容后重试，"
