@@ -53,6 +53,7 @@ class InboxRow:
     claimed_by_me: bool
     escalation_level: int
     created_at: datetime
+    provisional: bool = False  # no due date yet: it would fall in a year the calendar does not cover
 
     @property
     def due_local(self) -> datetime | None:
@@ -235,6 +236,7 @@ def inbox(session: Session, actor: Actor, now: datetime, *, tab: str = "all", st
             channel=r.channel, region_code=r.region_code, respondent_name=r.respondent_name,
             claimed_by=r.claimed_by, claimed_by_me=r.claimed_by_id is not None and r.claimed_by_id == actor.user_id,
             escalation_level=r.escalation_level or 0, created_at=clock.as_utc(r.created_at),
+            provisional=due is None and bool((r.due_basis or {}).get("provisional")),
         ))
     next_after = None
     if more and page_rows:
@@ -249,7 +251,7 @@ def _display(keys, *extra, select_from=None):
     respondent = aliased(Org)
     return (
         select(ReadyTask.id, ReadyTask.name, ReadyTask.spec_id, ReadyTask.stage, ReadyTask.due_at,
-               ReadyTask.created_at, ReadyTask.claimed_by_id, ReadyTask.escalation_level,
+               ReadyTask.created_at, ReadyTask.claimed_by_id, ReadyTask.escalation_level, ReadyTask.due_basis,
                Case.case_no, Case.complainant_name, Case.contract_title, Case.contract_no, Case.channel,
                Case.region_code, respondent.name.label("respondent_name"), User.display_name.label("claimed_by"),
                *extra)
