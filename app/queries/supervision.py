@@ -73,7 +73,8 @@ def clock_board(session: Session, actor: Actor, now: datetime, *, org: str | Non
             "channel": case.channel, "region_code": case.region_code, "due_at": _iso(due),
             "original_due_at": _iso(task.original_due_at), "extended_workdays": task.extended_workdays,
             "workdays_left": workdays_left(calendar, now, due), "overdue": due is not None and due < now,
-            "provisional": due is None, "escalation_level": task.escalation_level,
+            "provisional": due is None and bool((task.due_basis or {}).get("provisional")),
+            "escalation_level": task.escalation_level,
         })
     return rows
 
