@@ -61,3 +61,12 @@ def test_staff_pages_fit_a_phone_and_a_desk(page, phone_page, login, verifying, 
             _check(tab, path, f"staff_{name}_{viewport}_{lang}")
         if lang == "en":
             assert "Inbox" in tab.locator("header").inner_text()
+
+
+@pytest.mark.parametrize("username", ["admin", "supervisor_city", "intake_hy", "owner", "handler_hygov"])
+def test_the_header_stays_on_one_row_at_a_desk_in_both_languages(page, login, username):
+    login(page, username)
+    for lang in ("zh", "en"):
+        page.goto(f"/lang/{lang}?next=/inbox")
+        height = page.locator("header.topbar").bounding_box()["height"]
+        assert height < 70, f"{username}'s header wraps in {lang} ({height:.0f}px)"
