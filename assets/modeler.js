@@ -38,7 +38,7 @@ class ModelerApp {
     this.readOnly = root.dataset.readOnly === 'true';
     this.files = {};
     this.processes = {};
-    this.changed = new Set(); // BPMN files edited in the canvas (only these are written back)
+    this.changed = new Set(); // files edited on this page (diagrams, decision tables): only these are sent
     this.activeFile = null;
     this.problems = null; // null: not checked yet
     this.dirty = false;
@@ -96,7 +96,7 @@ class ModelerApp {
       return;
     }
     this.buildLayout();
-    this.loadFiles(this.data.files);
+    this.loadFiles(this.data.files, this.data.digests);
     const wanted = new URLSearchParams(window.location.search).get('file');
     await this.openFile(this.files[wanted] !== undefined ? wanted : this.fileList()[0].name);
     this.say('');
@@ -110,8 +110,10 @@ class ModelerApp {
     this.root.classList.add('is-ready');
   }
 
-  loadFiles(files) {
+  loadFiles(files, digests) {
     this.files = { ...files };
+    this.base = { ...(digests || {}) }; // each file as opened (the server refuses a save over a newer one)
+    this.changed.clear();
     this.processes = {};
     for (const [name, text] of Object.entries(this.files)) {
       if (name.endsWith('.bpmn')) {
@@ -140,8 +142,7 @@ class ModelerApp {
     const bus = this.modeler.get('eventBus');
     bus.on('commandStack.changed', (event) => {
       if (event.trigger !== 'clear') {
-        this.changed.add(this.activeFile);
-        this.markDirty();
+        this.markDirty(this.activeFile);
       }
     });
     bus.on('import.done', () => this.drawProblems());
@@ -213,7 +214,7 @@ class ModelerApp {
 
   // write the open diagram back into this.files (before switching, saving, validating)
   async syncCurrent() {
-    if (!this.activeFile || !this.changed.has(this.activeFile) || this.readOnly) {
+    if (!this.activeFile || !this.activeFile.endsWith('.bpmn') || !this.changed.has(this.activeFile) || this.readOnly) {
       return; // a file only looked at keeps its text exactly (no new version for a reformatting)
     }
     const { xml } = await this.modeler.saveXML({ format: true });
@@ -345,9 +346,25 @@ class ModelerApp {
   }
 
   // -- dirty state ---------------------------------------------------------------------------------
-  markDirty() {
+  markDirty(file) {
+    if (file) {
+      this.changed.add(file);
+    }
     this.dirty = true;
     this.updateDirty();
+  }
+
+  // what this page changed, to send (the server puts it over the draft as it is now)
+  changedFiles() {
+    const files = {};
+    const base = {};
+    for (const name of this.changed) {
+      files[name] = this.files[name];
+      if (this.base[name]) {
+        base[name] = this.base[name];
+      }
+    }
+    return { files, base };
   }
 
   updateDirty() {
@@ -555,7 +572,7 @@ class ModelerApp {
     this.say(this.t('validating'));
     try {
       await this.syncCurrent();
-      const answer = await this.post('validate', { files: this.files });
+      const answer = await this.post('validate', { files: this.changedFiles().files });
       this.setProblems(answer.problems);
       this.sayProblems();
     } catch (err) {
@@ -579,11 +596,13 @@ class ModelerApp {
     this.say(this.t('saving'));
     try {
       await this.syncCurrent();
-      const answer = await this.request('PUT', this.urls.draft, { files: this.files });
+      const answer = await this.request('PUT', this.urls.draft, this.changedFiles());
       if (answer.errors) {
         this.say(Object.values(answer.errors).flat().join(' '), 'error');
         return false;
       }
+      this.base = { ...this.base, ...(answer.digests || {}) };
+      this.changed.clear();
       this.dirty = false;
       this.data.is_draft = true;
       this.updateDirty();
@@ -702,8 +721,7 @@ class ModelerApp {
     const keep = this.activeFile;
     this.activeFile = null;
     this.viewboxes = {};
-    this.changed.clear();
-    this.loadFiles(this.data.files);
+    this.loadFiles(this.data.files, this.data.digests);
     this.problems = null;
     this.problemList.replaceChildren(el('li', 'problem-none', this.t('problems_not_checked')));
     this.problemCount.hidden = true;

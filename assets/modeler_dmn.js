@@ -45,7 +45,7 @@ export class DecisionTables {
   write() {
     const text = new XMLSerializer().serializeToString(this.doc);
     this.app.files[this.name] = text.startsWith('<?xml') ? text : '<?xml version="1.0" encoding="UTF-8"?>\n' + text;
-    this.app.markDirty();
+    this.app.markDirty(this.name);
   }
 
   renderDecision(decision) {

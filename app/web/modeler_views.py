@@ -3,12 +3,15 @@
 Pages: `/models/<key>/edit` (the modeler on the process's draft; administrators look, read-only)
 and `/models/<key>/diff?from=1&to=2` (two versions drawn side by side with the changes listed).
 The modeler's script talks to session-JSON endpoints beside the page (CSRF token in the
-`X-CSRFToken` header): `draft.json` (GET the draft or the latest deployed files, PUT save it,
-DELETE discard it), `validate.json` (lint the files on screen), `deploy.json` (deploy the saved
-draft with a change note), `preview.json` (a due rule's or timer's due date for a sample start).
+`X-CSRFToken` header): `draft.json` (GET the draft or the latest deployed files; PUT the files the
+page changed, put over the draft, refused with 409 when one of them changed meanwhile — the form
+editor writes forms into the same draft; DELETE discards it), `validate.json` (lint the draft with the
+page's unsaved changes), `deploy.json` (deploy the saved draft with a change note), `preview.json`
+(a due rule's or timer's due date for a sample start).
 Process owners may change things; administrators may look and validate; anyone else gets 404."""
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from urllib.parse import quote
@@ -18,7 +21,7 @@ from flask_babel import gettext as _
 
 from app import clock
 from app.db import db
-from app.errors import DefinitionInvalid, DomainError, InvalidSubmission, NotAllowed, NotFound
+from app.errors import Conflict, DefinitionInvalid, DomainError, InvalidSubmission, NotAllowed, NotFound
 from app.policy import can_deploy
 from app.services import model_admin, model_drafts
 from app.web import model_preview
@@ -56,15 +59,34 @@ def _body() -> dict:
     return body
 
 
-def _files(body: dict) -> dict[str, str]:
-    files = body.get("files")
-    if not isinstance(files, dict) or not files or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
-        raise InvalidSubmission({"files": [_("应为 {文件名: 文本} 形式的对象")]})
+def _files(body: dict, field: str = "files") -> dict[str, str]:
+    files = body.get(field) or {}
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise InvalidSubmission({field: [_("应为 {文件名: 文本} 形式的对象")]})
     return files
 
 
+def digest(text: str) -> str:
+    """What the page remembers of a file it opened, to notice a save over someone else's change."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _merged(current: dict[str, str], changed: dict[str, str], base: dict[str, str]) -> dict[str, str]:
+    """The draft's files with the page's changed files put over them. The page sends only what it
+    changed (the form editor saves forms into the same draft meanwhile) with the digest of each file
+    as it opened it; a file changed since by someone else is a Conflict naming it."""
+    stale = sorted(name for name, text in changed.items()
+                   if name in current and base.get(name) != digest(current[name]) and current[name] != text)
+    if stale:
+        raise Conflict(", ".join(stale), files=stale)
+    return {**current, **changed}
+
+
 def _json_error(exc: DomainError):
+    if isinstance(exc, Conflict) and exc.details.get("files"):
+        return jsonify({"error": "Conflict", "files": exc.details["files"], "message": _(
+            "这些文件在您打开后已被他人修改（也可能是在表单编辑器或另一个窗口中）：%(files)s。"
+            "您的修改没有保存；请放弃草稿或刷新页面后重新修改。", files=", ".join(exc.details["files"]))}), 409
     if isinstance(exc, DefinitionInvalid):
         return jsonify({"error": "DefinitionInvalid", "problems": _problem_dicts(exc.problems)}), 422
     if isinstance(exc, InvalidSubmission):
@@ -129,6 +151,7 @@ def draft_json(key: str):
     versions = _versions(key)
     return _no_store(jsonify({
         **draft, "latest_version": versions[0]["version"] if versions else None,
+        "digests": {name: digest(text) for name, text in draft["files"].items()},
         "origin_label": _origin_label(draft, versions),
         "roles": {role: role_name(role) for role in LANE_ROLES},
         "stages": {code: stage_label(code) for code in STAGES if code != "closed"},
@@ -138,16 +161,19 @@ def draft_json(key: str):
 
 @page(modeler_bp, "/models/<key>/draft.json", methods=("PUT",), roles=VIEWERS, endpoint="save_draft")
 def save_draft(key: str):
+    """Body {files: {name: text} (the files the page changed), base: {name: digest as opened}, note}."""
     try:
         body = _body()
-        files, note = _files(body), body.get("note", "")
+        changed, base, note = _files(body), _files(body, "base"), body.get("note", "")
         with write_transaction():
-            _require_known(key)
+            current = _require_known(key)["files"]
+            files = _merged(current, changed, base)
             problems = model_drafts.save_draft(engine_context(), current_actor(), key, files, note, _limit())
             saved_at = clock.now()
     except DomainError as exc:
         return _json_error(exc)
     return jsonify({"saved": True, "problems": _problem_dicts(problems),
+                    "digests": {name: digest(text) for name, text in files.items()},
                     "saved_label": _("草稿，%(when)s 保存", when=local_datetime(saved_at))})
 
 
@@ -163,12 +189,12 @@ def discard_draft(key: str):
 
 @page(modeler_bp, "/models/<key>/validate.json", methods=("POST",), roles=VIEWERS, endpoint="validate_json")
 def validate_json(key: str):
-    """Lint the files on screen (saved or not); nothing is stored."""
+    """Lint the draft as it would be with the page's changed files (saved or not); nothing is stored."""
     try:
-        files = _files(_body())
+        changed = _files(_body())
         with read_snapshot():
             model_admin.require_viewer(current_actor())
-            _require_known(key)
+            files = {**_require_known(key)["files"], **changed}
         problems = model_admin.validate_upload({n: t.encode("utf-8") for n, t in files.items()}, _limit())
     except DomainError as exc:
         return _json_error(exc)

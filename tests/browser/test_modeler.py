@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app import clock
 from app.config import ROOT
 from app.db import db, unit_of_work
-from app.models import Case, ProcessDefinition, ProcessInstance, ReadyTask
+from app.models import Case, ModelDraft, ProcessDefinition, ProcessInstance, ReadyTask
 from app.policy import Actor
 from app.services import intake
 from app.services.deployment import deploy_files
@@ -287,3 +287,46 @@ def test_the_modeler_does_not_scroll_sideways_on_a_phone(phone_page, login, life
     _select(phone_page, "verify")
     assert phone_page.locator(".modeler-panel input[name=dueRule]").is_visible()
     shot(phone_page, "modeler_phone")
+
+
+def test_moving_a_task_to_another_lane_changes_its_role(page, login, lifecycle):
+    _open(page, login, file=RECTIFICATION)
+    _select(page, "choose_remedy")
+    assert "handler" in page.locator(".modeler-panel .mp-role").inner_text()
+    task = page.locator('.modeler-canvas .djs-element[data-element-id="choose_remedy"]').bounding_box()
+    lane = page.locator('.modeler-canvas .djs-element[data-element-id="lane_complaint_rectification_supervisor"]'
+                        ).bounding_box()
+    start = (task["x"] + 6, task["y"] + 6)
+    target_y = lane["y"] + lane["height"] / 2 - task["height"] / 2 + 6
+    page.mouse.move(*start)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(start[0], start[1] + (target_y - start[1]) * step / 10)
+    page.mouse.up()
+    page.wait_for_selector('.modeler-panel .mp-role-code:text-is("supervisor")')
+    saved = page.evaluate("""async () => {
+        const app = document.querySelector('.modeler').modelerApp;
+        await app.syncCurrent();
+        return app.files['complaint_rectification.bpmn'];
+    }""")
+    supervisor_lane = saved.split('name="supervisor"', 1)[1].split("</bpmn:lane>", 1)[0]
+    assert "<bpmn:flowNodeRef>choose_remedy</bpmn:flowNodeRef>" in supervisor_lane
+
+
+def test_discarding_the_draft_brings_back_the_deployed_model(app, page, login, lifecycle):
+    _open(page, login)
+    _select(page, "verify")
+    _set(page, ".mp-section input.mp-input >> nth=0", "临时名称")
+    page.click("#modeler-save")
+    page.wait_for_selector(".modeler-status.is-ok")
+    assert "草稿" in page.locator("#modeler-origin").inner_text()
+    page.click("#modeler-discard")
+    page.wait_for_selector("#modeler-discard-dialog[open]")
+    shot(page, "modeler_discard", full_page=False)
+    page.click("#modeler-discard-confirm")
+    page.wait_for_selector('.modeler-canvas .djs-element[data-element-id="verify"] text:has-text("核实投诉")')
+    assert page.locator('.modeler-canvas text:has-text("临时名称")').count() == 0
+    assert not page.locator("#modeler-dirty").is_visible()
+    with app.app_context():
+        assert db.session.get(ModelDraft, KEY) is None
+        db.session.remove()

@@ -147,31 +147,59 @@ def test_admin_may_validate_but_not_save_deploy_or_discard(staff_client, app):
 
 
 # -- save, validate, discard --------------------------------------------------------------------------
+def _edit(client, key: str, name: str, old: str, new: str) -> dict:
+    """What the page sends after changing one file: that file and its digest as opened."""
+    draft = client.get(f"/models/{key}/draft.json").get_json()
+    text = draft["files"][name]
+    assert old in text, f"{old!r} is not in {name}"
+    return {"files": {name: text.replace(old, new)}, "base": {name: draft["digests"][name]}}
+
+
 def test_saving_a_broken_draft_keeps_it_and_names_the_elements(staff_client, app):
     client = staff_client("owner")
     token = _token(client)
-    files = client.get("/models/breach_complaint/draft.json").get_json()["files"]
-    files["complaint_verification.bpmn"] = files["complaint_verification.bpmn"].replace(
-        'value="verify.schema.json"', 'value="missing.schema.json"')
-    resp = _json(client, "PUT", "/models/breach_complaint/draft.json", {"files": files}, token)
+    body = _edit(client, "breach_complaint", "complaint_verification.bpmn",
+                 'value="verify.schema.json"', 'value="missing.schema.json"')
+    resp = _json(client, "PUT", "/models/breach_complaint/draft.json", body, token)
     assert resp.status_code == 200
     problems = resp.get_json()["problems"]
     assert [(p["file"], p["element_id"], p["code"]) for p in problems] == [
         ("complaint_verification.bpmn", "verify", "unknown-form")]
-    body = client.get("/models/breach_complaint/draft.json").get_json()
-    assert body["is_draft"] is True and "missing.schema.json" in body["files"]["complaint_verification.bpmn"]
-    assert "草稿" in body["origin_label"]
+    draft = client.get("/models/breach_complaint/draft.json").get_json()
+    assert draft["is_draft"] is True and "missing.schema.json" in draft["files"]["complaint_verification.bpmn"]
+    assert "breach_complaint.bpmn" in draft["files"] and "verify.schema.json" in draft["files"]  # the rest kept
+    assert "草稿" in draft["origin_label"]
 
 
-def test_validate_lints_the_files_on_screen_without_storing_them(staff_client, app):
+def test_a_save_over_a_file_changed_meanwhile_is_refused_and_other_files_are_kept(staff_client, app):
+    owner, colleague = staff_client("owner"), staff_client("owner")
+    token, other_token = _token(owner), _token(colleague)
+    mine = _edit(owner, "breach_complaint", "complaint_verification.bpmn", 'name="核实投诉"', 'name="核实"')
+    # meanwhile: a form saved into the draft elsewhere (the form editor), and the same diagram changed
+    theirs = _edit(colleague, "breach_complaint", "verify.schema.json", '"type"', '"type" ')
+    assert _json(colleague, "PUT", "/models/breach_complaint/draft.json", theirs, other_token).status_code == 200
+    resp = _json(owner, "PUT", "/models/breach_complaint/draft.json", mine, token)
+    assert resp.status_code == 200  # another file changed: merged, nothing lost
+    draft = owner.get("/models/breach_complaint/draft.json").get_json()
+    assert draft["files"]["verify.schema.json"] == theirs["files"]["verify.schema.json"]
+    assert 'name="核实"' in draft["files"]["complaint_verification.bpmn"]
+
+    stale = dict(mine, files={"complaint_verification.bpmn": mine["files"]["complaint_verification.bpmn"].replace(
+        'name="核实"', 'name="核实情况"')})  # still based on the text as first opened
+    resp = _json(owner, "PUT", "/models/breach_complaint/draft.json", stale, token)
+    assert resp.status_code == 409 and resp.get_json()["files"] == ["complaint_verification.bpmn"]
+    draft = owner.get("/models/breach_complaint/draft.json").get_json()
+    assert 'name="核实"' in draft["files"]["complaint_verification.bpmn"]
+
+
+def test_validate_lints_the_draft_with_the_unsaved_changes_without_storing_them(staff_client, app):
     client = staff_client("owner")
     token = _token(client)
-    files = client.get("/models/breach_complaint/draft.json").get_json()["files"]
-    files["complaint_rectification.bpmn"] = files["complaint_rectification.bpmn"].replace(
-        'id="gw_done" name="整改完成？" default="f_not_done"', 'id="gw_done" name="整改完成？"')
-    resp = _json(client, "POST", "/models/breach_complaint/validate.json", {"files": files}, token)
+    body = _edit(client, "breach_complaint", "complaint_rectification.bpmn",
+                 'id="gw_done" name="整改完成？" default="f_not_done"', 'id="gw_done" name="整改完成？"')
+    resp = _json(client, "POST", "/models/breach_complaint/validate.json", body, token)
     found = {(p["element_id"], p["code"]) for p in resp.get_json()["problems"]}
-    assert ("gw_done", "no-default") in found and ("f_not_done", "no-condition") in found
+    assert found == {("gw_done", "no-default"), ("f_not_done", "no-condition")}
     with app.app_context():
         assert db.session.get(ModelDraft, "breach_complaint") is None
 
@@ -179,10 +207,9 @@ def test_validate_lints_the_files_on_screen_without_storing_them(staff_client, a
 def test_a_restricted_script_shows_the_compilers_refusal(staff_client):
     client = staff_client("owner")
     token = _token(client)
-    files = client.get("/models/breach_complaint/draft.json").get_json()["files"]
-    files["breach_complaint.bpmn"] = files["breach_complaint.bpmn"].replace(
-        'supervising_org = credit_office_for(respondent_org)', 'import os')
-    problems = _json(client, "POST", "/models/breach_complaint/validate.json", {"files": files}, token).get_json()["problems"]
+    body = _edit(client, "breach_complaint", "breach_complaint.bpmn",
+                 "supervising_org = credit_office_for(respondent_org)", "import os")
+    problems = _json(client, "POST", "/models/breach_complaint/validate.json", body, token).get_json()["problems"]
     [script] = [p for p in problems if p["element_id"] == "resolve_orgs"]
     assert script["code"] == "script" and "import" in script["message"]
 
@@ -190,12 +217,11 @@ def test_a_restricted_script_shows_the_compilers_refusal(staff_client):
 def test_discarding_the_draft_goes_back_to_the_latest_version(staff_client, app):
     client = staff_client("owner")
     token = _token(client)
-    files = client.get("/models/breach_complaint/draft.json").get_json()["files"]
-    files["complaint_verification.bpmn"] = files["complaint_verification.bpmn"].replace('name="核实投诉"', 'name="核实"')
-    assert _json(client, "PUT", "/models/breach_complaint/draft.json", {"files": files}, token).status_code == 200
+    body = _edit(client, "breach_complaint", "complaint_verification.bpmn", 'name="核实投诉"', 'name="核实"')
+    assert _json(client, "PUT", "/models/breach_complaint/draft.json", body, token).status_code == 200
     assert _json(client, "DELETE", "/models/breach_complaint/draft.json", None, token).get_json() == {"discarded": True}
-    body = client.get("/models/breach_complaint/draft.json").get_json()
-    assert body["is_draft"] is False and 'name="核实投诉"' in body["files"]["complaint_verification.bpmn"]
+    draft = client.get("/models/breach_complaint/draft.json").get_json()
+    assert draft["is_draft"] is False and 'name="核实投诉"' in draft["files"]["complaint_verification.bpmn"]
     assert _json(client, "DELETE", "/models/breach_complaint/draft.json", None, token).status_code == 404
 
 
@@ -206,20 +232,20 @@ def test_a_malformed_body_is_a_422_not_a_500(staff_client):
     assert resp.status_code == 422 and "files" in resp.get_json()["errors"]
     resp = _json(client, "PUT", "/models/breach_complaint/draft.json", {"files": {"evil.exe": "x"}}, token)
     assert resp.status_code == 422
+    resp = client.put("/models/breach_complaint/draft.json", data="{not json", headers={"X-CSRFToken": token},
+                      content_type="application/json")
+    assert resp.status_code == 422
 
 
 # -- deploy -----------------------------------------------------------------------------------------------
-def _modified(files: dict[str, str]) -> dict[str, str]:
-    changed = dict(files)
-    changed["approval3.bpmn"] = changed["approval3.bpmn"].replace('name="Approve"', 'name="Approve the request"')
-    return changed
+def _renamed(client) -> dict:
+    return _edit(client, KEY, "approval3.bpmn", 'name="Approve"', 'name="Approve the request"')
 
 
 def test_deploy_needs_a_change_note(staff_client, approval):
     client = staff_client("owner")
     token = _token(client, KEY)
-    files = client.get(f"/models/{KEY}/draft.json").get_json()["files"]
-    assert _json(client, "PUT", f"/models/{KEY}/draft.json", {"files": _modified(files)}, token).status_code == 200
+    assert _json(client, "PUT", f"/models/{KEY}/draft.json", _renamed(client), token).status_code == 200
     resp = _json(client, "POST", f"/models/{KEY}/deploy.json", {"change_note": "  "}, token)
     assert resp.status_code == 422 and "change_note" in resp.get_json()["errors"]
 
@@ -227,9 +253,8 @@ def test_deploy_needs_a_change_note(staff_client, approval):
 def test_a_draft_with_problems_cannot_deploy(staff_client, app, approval):
     client = staff_client("owner")
     token = _token(client, KEY)
-    files = client.get(f"/models/{KEY}/draft.json").get_json()["files"]
-    files["approval3.bpmn"] = files["approval3.bpmn"].replace('default="f_gw_rejected"', "")
-    saved = _json(client, "PUT", f"/models/{KEY}/draft.json", {"files": files}, token).get_json()
+    body = _edit(client, KEY, "approval3.bpmn", 'default="f_gw_rejected"', "")
+    saved = _json(client, "PUT", f"/models/{KEY}/draft.json", body, token).get_json()
     assert {p["code"] for p in saved["problems"]} >= {"no-default"}
     resp = _json(client, "POST", f"/models/{KEY}/deploy.json", {"change_note": "no default"}, token)
     assert resp.status_code == 422
@@ -242,8 +267,7 @@ def test_a_draft_with_problems_cannot_deploy(staff_client, app, approval):
 def test_deploying_the_draft_creates_the_next_version_and_removes_the_draft(staff_client, app, approval):
     client = staff_client("owner")
     token = _token(client, KEY)
-    files = client.get(f"/models/{KEY}/draft.json").get_json()["files"]
-    assert _json(client, "PUT", f"/models/{KEY}/draft.json", {"files": _modified(files)}, token).status_code == 200
+    assert _json(client, "PUT", f"/models/{KEY}/draft.json", _renamed(client), token).status_code == 200
     resp = _json(client, "POST", f"/models/{KEY}/deploy.json", {"change_note": "Approve renamed"}, token)
     assert resp.status_code == 201, resp.get_json()
     body = resp.get_json()
