@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app import clock
 from app.calendar import WorkingCalendar, compute_due
 from app.errors import CalendarNotCovered
 from app.models import ReadyTask
@@ -61,6 +62,8 @@ def apply(ctx: EngineContext, actor: Actor, new_calendar: WorkingCalendar, chang
         task = ctx.session.get(ReadyTask, change.task_id)
         if task is None or task.due_at != change.old_due:
             continue  # the task moved on (or changed) since the preview
+        if change.new_due == change.old_due:
+            continue  # still provisional (listed by the preview for information): nothing moves
         task.due_at = change.new_due
         task.due_basis = {**(task.due_basis or {}), "calendar_version": new_calendar.version,
                           "provisional": change.new_due is None}
@@ -78,4 +81,8 @@ def _notify_handlers(ctx: EngineContext, task: ReadyTask, change: DeadlineChange
     except ImportError:  # pragma: no cover - notifications arrive with the supervision work
         return
     notify_role(ctx, task.role, org_id=task.org_id, kind="deadline_moved", case_id=task.case_id,
-                title="【期限调整】工作日历变更", body=f"{task.name}: {change.old_due} → {change.new_due}")
+                title="【期限调整】工作日历变更", body=f"{task.name}：{_shown(change.old_due)} → {_shown(change.new_due)}")
+
+
+def _shown(due: datetime | None) -> str:
+    return clock.local(due).strftime("%Y-%m-%d %H:%M") if due else "暂定（待工作日历载入）"

@@ -62,3 +62,36 @@ def test_a_dry_run_lists_the_changes_and_writes_nothing(app, demo, tmp_path):
         task = db.session.execute(select(ReadyTask).where(ReadyTask.case_id == case.id)).scalar_one()
         assert task.due_at is None
         db.session.remove()
+
+
+def test_a_deadline_that_stays_provisional_is_neither_rewritten_nor_announced(app, demo):
+    """Loading an unrelated year leaves a 2027 deadline provisional: no audit entry, no notification."""
+    from app.models import Notification
+
+    with app.app_context(), time_machine.travel("2026-12-24T09:00:00+08:00", tick=True) as traveller:
+        driver = ServiceDriver(traveller)
+        verifying = _file_and_accept(driver, "HT-2027-C")
+        with unit_of_work(db.session):
+            import_year(EngineContext.load(db.session, clock.now()), Actor.system("admin"), 2028,
+                        "2028-01-01 holiday 元旦\n", "国办发明电〔2027〕7号")
+        task = db.session.execute(select(ReadyTask).where(ReadyTask.case_id == verifying.id)).scalar_one()
+        assert task.due_at is None and task.due_basis.get("provisional")
+        moved = db.session.execute(select(AuditEvent).where(AuditEvent.case_id == verifying.id,
+                                                            AuditEvent.action == "deadline_recomputed")).first()
+        assert moved is None
+        assert db.session.execute(select(Notification).where(Notification.kind == "deadline_moved")).first() is None
+        db.session.remove()
+
+
+def test_the_handlers_notice_shows_local_dates(app, demo):
+    from app.models import Notification
+
+    with app.app_context(), time_machine.travel("2026-12-24T09:00:00+08:00", tick=True) as traveller:
+        driver = ServiceDriver(traveller)
+        _file_and_accept(driver, "HT-2027-D")
+        with unit_of_work(db.session):
+            import_year(EngineContext.load(db.session, clock.now()), Actor.system("admin"), 2027, SCHEDULE_2027,
+                        "国办发明电〔2026〕9号")
+        body = db.session.execute(select(Notification.body).where(Notification.kind == "deadline_moved")).scalars().first()
+        assert body and "暂定（待工作日历载入） → 2027-01-" in body and "+08:00" not in body
+        db.session.remove()
