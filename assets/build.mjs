@@ -5,6 +5,7 @@
 //   model_diff.js/.css    two versions of a process compared (bpmn-js viewer)
 // The modeler's icon font (bpmn-font) is emitted as files next to the CSS: the CSP allows fonts
 // from 'self' only, so the font is never inlined as a data: URL.
+// LVYUE_ASSETS_DEBUG=1 npm run build: the same bundles unminified (readable stack traces).
 import { build } from 'esbuild';
 
 await build({

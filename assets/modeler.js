@@ -62,12 +62,16 @@ class ModelerApp {
       options.body = JSON.stringify(body);
     }
     const response = await fetch(url, options);
-    let answer = {};
-    try {
-      answer = await response.json();
-    } catch (err) {
-      answer = {};
+    const type = response.headers.get('Content-Type') || '';
+    if (!type.includes('application/json')) {
+      // signed out meanwhile (the sign-in page answered) or an error page: the edits stay on the page
+      const signedOut = response.redirected && response.url.includes('/login');
+      const error = new Error(signedOut ? this.t('signed_out')
+        : this.t('request_failed').replace('{status}', response.status));
+      error.status = response.status;
+      throw error;
     }
+    const answer = await response.json();
     if (!response.ok && !answer.problems && !answer.errors) {
       const error = new Error(answer.message || this.t('request_failed').replace('{status}', response.status));
       error.status = response.status;

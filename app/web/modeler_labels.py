@@ -91,6 +91,7 @@ def modeler_labels() -> dict:
         "load_error": _("流程模型加载失败，请刷新页面重试。"),
         "import_error": _("无法打开 {file}："),
         "request_failed": _("请求失败（HTTP {status}），请稍后重试。"),
+        "signed_out": _("登录已失效：请在新窗口中重新登录，再回到本页保存（本页的修改仍在）。"),
         "validating": _("正在校验…"),
         "valid": _("校验通过，没有发现问题。"),
         "problems_found": _("发现 {n} 个问题，见下方列表和图中的红色标记。"),
