@@ -86,7 +86,7 @@ class Done:
     case_id: int
     stage: str
     workdays: int | None
-    on_time_original: bool
+    on_time_original: bool | None  # None: the original deadline cannot be told (extension over an unloaded year)
     on_time_extended: bool
 
 
@@ -115,8 +115,9 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
             datetime.combine(end + timedelta(days=1), time.min, tzinfo=clock.SHANGHAI))
 
 
-def _original_due(calendar, due: datetime, extended_workdays: int) -> datetime:
-    """Undo an approved extension of N working days (extensions move an end-of-workday deadline)."""
+def _original_due(calendar, due: datetime, extended_workdays: int) -> datetime | None:
+    """Undo an approved extension of N working days (extensions move an end-of-workday deadline);
+    None when the calendar cannot count those days back (never the extended date in its place)."""
     if not extended_workdays:
         return due
     try:
@@ -127,7 +128,7 @@ def _original_due(calendar, due: datetime, extended_workdays: int) -> datetime:
                 remaining -= 1
         return end_of_day(day)
     except CalendarNotCovered:
-        return due
+        return None
 
 
 def _in_scope(actor: Actor, q):
@@ -168,8 +169,8 @@ def league_facts(session: Session, actor: Actor, now: datetime, start: date, end
             workdays = calendar.workdays_between(log.created_at, finished)
         except CalendarNotCovered:
             workdays = None
-        facts[log.org_id].completed.append(Done(log.case_id, log.stage or "", workdays, finished <= original,
-                                                finished <= due))
+        facts[log.org_id].completed.append(Done(log.case_id, log.stage or "", workdays,
+                                                None if original is None else finished <= original, finished <= due))
 
     overdue = session.execute(_in_scope(actor, select(ReadyTask.org_id, ReadyTask.case_id, Case.region_code)
                                         .join(Case, Case.id == ReadyTask.case_id)
@@ -203,7 +204,8 @@ def _row(entry, f: OrgFacts) -> dict:
     return {
         "org": entry.code if entry else None, "org_name": entry.name if entry else None,
         "received": len(f.received), "completed": completed,
-        "on_time_rate_original": _rate(sum(d.on_time_original for d in f.completed), completed),
+        "on_time_rate_original": _rate(sum(d.on_time_original is True for d in f.completed),
+                                       sum(d.on_time_original is not None for d in f.completed)),
         "on_time_rate_extended": _rate(sum(d.on_time_extended for d in f.completed), completed),
         "avg_workdays_by_stage": {s: round(sum(v) / len(v), 1) for s, v in sorted(by_stage.items())},
         "overdue_now": len(f.overdue_now), "extensions": len(f.extensions), "returns": len(f.returns),
