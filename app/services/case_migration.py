@@ -76,6 +76,8 @@ def plan(ctx: EngineContext, actor: Actor, key: str, from_version, to_version, s
             check = model_diff.check_migration(compiled_old, compiled_new, row.state_json, ctx.env)
         except DomainError as exc:  # e.g. a state that no longer loads
             check = model_diff.MigrationCheck(False, exc.message or str(exc))
+        except Exception as exc:  # noqa: BLE001 - one odd case is reported on its row, never fails the plan
+            check = model_diff.MigrationCheck(False, f"cannot be checked: {type(exc).__name__}: {exc}")
         out.append(MigrationCandidate(row.id, case.case_no if case else None, case.stage if case else None, org,
                                       check.ok, check.reason, check.element_id, check.changed_tasks))
     return out
