@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -30,6 +30,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition a
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
+from app import clock
 from app.errors import CalendarNotCovered, Conflict, InvalidSubmission, ProcessError, TaskNotAvailable
 
 from . import serializer
@@ -210,6 +211,23 @@ class Instance:
                 return
         raise ProcessError(f"the process did not settle after {MAX_ADVANCE_ITERATIONS} engine rounds "
                            f"(endless loop or timer storm?)", element_id=self._last_active_element())
+
+    def fire_timer(self, spec_id: str) -> None:
+        """Make one waiting timer due now and advance: a dry run steps through timers without waiting
+        for the clock. TaskNotAvailable when no timer with that element id is waiting."""
+        with self._engine(f"firing the timer {spec_id}"):
+            for t in list(self.workflow.event_manager.tasks.values()):
+                ev = getattr(t.task_spec, "event_definition", None)
+                value = t.internal_data.get("event_value")
+                if (t.task_spec.bpmn_id != spec_id or not isinstance(ev, TimerEventDefinition)
+                        or t.state != TaskState.WAITING or value is None):
+                    continue
+                past = (clock.now() - timedelta(seconds=1)).isoformat()
+                t.internal_data["event_value"] = {**value, "next": past} if isinstance(
+                    ev, CycleTimerEventDefinition) else past
+                self._advance()
+                return
+            raise TaskNotAvailable(f"timer {spec_id!r} is not waiting")
 
     # -- queries -----------------------------------------------------------------------------
     def _process_id(self, task) -> str:

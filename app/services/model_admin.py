@@ -223,9 +223,13 @@ def _error(step: int, action: str, exc: DomainError) -> dict:
     return body
 
 
+DRY_RUN_TIMER_STEPS = True  # dry_run accepts {"fire_timer": element id} steps (the dry-run page asks)
+
+
 def dry_run(ctx: EngineContext, files: dict[str, bytes], process_key: str, sample_data: dict,
             steps: list[dict], max_file_bytes: int = MAX_FILE_BYTES) -> dict:
-    """Start a throw-away instance in memory and complete `steps` ({task: element id, data}) in turn.
+    """Start a throw-away instance in memory and complete `steps` ({task: element id, data}, or
+    {fire_timer: element id} to make a waiting timer due now) in turn.
     Nothing is written. Returns {problems (lint, informative), steps: [state after each step],
     error: {step, element_id, message} or None}. Unparseable models raise DefinitionInvalid."""
     if not isinstance(sample_data, dict):
@@ -254,6 +258,15 @@ def dry_run(ctx: EngineContext, files: dict[str, bytes], process_key: str, sampl
         return result
     result["steps"].append(_snapshot(instance, 0, "start"))
     for n, step in enumerate(steps, start=1):
+        if "fire_timer" in step:
+            timer = str(step.get("fire_timer") or "")
+            try:
+                instance.fire_timer(timer)
+            except DomainError as exc:
+                result["error"] = _error(n, timer, exc)
+                return result
+            result["steps"].append(_snapshot(instance, n, timer))
+            continue
         element, data = step.get("task"), step.get("data", {})
         try:
             task = next((t for t in instance.ready_tasks() if element in (t.spec_id, t.id)), None)

@@ -92,6 +92,20 @@ def test_dry_run_shows_waiting_timers(ctx_app):
     assert timer["element_id"] == "deadline_timer" and timer["due_at"].startswith("2030-01-10T09:00:00")
 
 
+def test_a_dry_run_fires_a_waiting_timer_without_waiting_for_it(ctx_app):
+    from tests.engine.conftest import model_bytes
+
+    files = {"timers.bpmn": model_bytes("timers.bpmn")}
+    result = model_admin.dry_run(_ctx(), files, "rectification", {"deadline_in": "2030-01-10T17:00:00+08:00"},
+                                 [{"fire_timer": "deadline_timer"}])
+    assert result["error"] is None
+    after = result["steps"][-1]
+    assert [t["task"] for t in after["ready_tasks"]] == ["review"] and after["waiting_timers"] == []
+    missing = model_admin.dry_run(_ctx(), files, "rectification", {"deadline_in": "2030-01-10T17:00:00+08:00"},
+                                  [{"fire_timer": "no_such_timer"}])
+    assert missing["error"]["step"] == 1 and "not waiting" in missing["error"]["message"]
+
+
 def test_list_processes_counts_running_cases_in_one_grouped_query(ctx_app):
     listing = model_admin.list_processes(db.session)
     [shipped] = [p for p in listing if p["key"] == "breach_complaint"]

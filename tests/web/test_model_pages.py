@@ -351,3 +351,21 @@ def test_a_dry_run_lists_the_waiting_timers_with_their_due_times(app, staff_clie
         "csrf_token": csrf_from(page), "action": "start", "sample": '{"deadline_in": "2030-01-10T17:00:00+08:00"}'})
     timers = text(resp)[text(resp).index('class="plain-list timer-list"'):]
     assert resp.status_code == 200 and "deadline_timer" in timers and "2030-01-10 17:00" in timers  # Beijing time
+
+
+def test_a_dry_run_fires_a_waiting_timer_from_the_page(app, staff_client):
+    from tests.engine.conftest import model_bytes
+
+    with app.app_context():
+        with unit_of_work(db.session):
+            ctx = EngineContext.load(db.session, clock.now())
+            model_drafts.save_draft(ctx, _owner(app), "rectification", {"timers.bpmn": model_bytes("timers.bpmn").decode()})
+        db.session.remove()
+    client = staff_client("owner")
+    page = text(client.get("/models/rectification/dry-run"))
+    page = text(client.post("/models/rectification/dry-run", data={
+        "csrf_token": csrf_from(page), "action": "start", "sample": '{"deadline_in": "2030-01-10T17:00:00+08:00"}'}))
+    assert 'name="action" value="fire_timer"' in page  # the button is offered once the back end supports it
+    resp = client.post("/models/rectification/dry-run", data={
+        "csrf_token": csrf_from(page), "run": _run_token(page), "action": "fire_timer", "timer": "deadline_timer"})
+    assert resp.status_code == 200 and _ready(text(resp)) == ["review"]
