@@ -72,7 +72,7 @@ def test_completing_a_timer_cancelled_task_is_refused_and_changes_nothing(at_rec
 def test_a_deadline_in_an_uncovered_year_is_refused_clearly_and_nothing_is_written(app, demo):
     import time_machine
 
-    from app.errors import ProcessError
+    from app.errors import CalendarNotCovered
 
     path = PATHS["rectified"]
     with app.app_context(), time_machine.travel("2026-12-21T09:00:00+08:00", tick=True) as traveller:
@@ -81,11 +81,11 @@ def test_a_deadline_in_an_uncovered_year_is_refused_clearly_and_nothing_is_writt
         case = driver.case(case_no)
         task = ready(case.id, "choose_remedy")
         task_id, actor = task.id, staff_actor_for(task)
-        with pytest.raises(ProcessError) as info:
+        with pytest.raises(CalendarNotCovered) as info:
             with unit_of_work(db.session):
                 tasks.complete_task(driver.ctx(), actor, task_id,
                                     {"remedy": "rectification", "rectify_workdays": 20, "remedy_note": "限期整改"})
-        assert "2027" in info.value.message
+        assert info.value.year == 2027 and "2027" in info.value.message
         assert [t.spec_id for t in db.session.execute(
             select(ReadyTask).where(ReadyTask.case_id == case.id)).scalars()] == ["choose_remedy"]
         db.session.remove()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app import clock
 from tests.drive import ServiceDriver, ready
 from tests.lifecycle_paths import ACCEPT_AND_REFER, SAMPLE_COMPLAINT
-from tests.services.test_calendar_gap import LATE_DECEMBER
+from tests.web.test_task_calendar_gap import LATE_DECEMBER
 
 
 def test_the_inbox_marks_a_verification_due_in_an_unloaded_year_as_provisional(app, demo, staff_client):
