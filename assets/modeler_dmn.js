@@ -1,15 +1,44 @@
-// DMN decision tables of the draft as plain HTML tables: every input and output cell is a text
-// field (cells are Python, not FEEL: `? in ("agency", "government")`), rules can be added and
-// removed. The DMN file text is rewritten from the parsed document on every change.
-import { el } from './modeler_dom.js';
+// DMN decision tables of the draft in dmn-js's decision-table editor (viewer for read-only users).
+// Cells are Python, not FEEL (`? in ("agency", "government")`): the editor is told the expression
+// language is Python, so cells are plain editable text (no FEEL editor, no FEEL lint). Every edit
+// is written back into app.files at once (no input debounce), so save / validate send it.
+// Problems from the server lint are marked on their cells (td[data-element-id]) and header columns.
+import EditingManager from 'dmn-js-shared/lib/base/EditingManager';
+import Manager from 'dmn-js-shared/lib/base/Manager';
+import DecisionTableEditor from 'dmn-js-decision-table/lib/Editor';
+import DecisionTableViewer from 'dmn-js-decision-table/lib/Viewer';
+import { is } from 'dmn-js-shared/lib/util/ModelUtil';
 
-function childrenNamed(node, local) {
-  return Array.from(node.children).filter((child) => child.localName === local);
+import { el } from './modeler_dom.js';
+import './modeler_dmn.css';
+
+const opensTable = (element) => is(element, 'dmn:Decision') && is(element.decisionLogic, 'dmn:DecisionTable');
+
+// dmn-js with the decision-table view only (the DMN files carry no diagram)
+class TableModeler extends EditingManager {
+  _getViewProviders() {
+    return [{ id: 'decisionTable', constructor: DecisionTableEditor, opens: opensTable }];
+  }
 }
 
-function textOf(node) {
-  const text = node ? childrenNamed(node, 'text')[0] : null;
-  return text ? text.textContent : '';
+class TableViewer extends Manager {
+  _getViewProviders() {
+    return [{ id: 'decisionTable', constructor: DecisionTableViewer, opens: opensTable }];
+  }
+}
+
+const PYTHON = { value: 'python', label: 'Python' };
+
+// dmn-js's own words that the page has translations for (data-labels); the rest stay as dmn-js says them
+const WORDS = { Input: 'dmn_input', Output: 'dmn_output', Annotation: 'dmn_description',
+  Annotations: 'dmn_description', 'Add rule': 'dmn_add_rule', 'Remove rule': 'dmn_remove_rule' };
+
+function translator(app) {
+  return function translate(template, replacements) {
+    const key = WORDS[template];
+    const text = key && app.labels[key] ? app.labels[key] : template;
+    return text.replace(/{([^}]+)}/g, (whole, name) => (replacements && name in replacements ? replacements[name] : whole));
+  };
 }
 
 export class DecisionTables {
@@ -17,6 +46,31 @@ export class DecisionTables {
     this.app = app;
     this.root = root;
     this.t = app.t.bind(app);
+    this.name = null;
+    this.loaded = null; // the text last imported or written for this.name
+    this.switcher = el('div', 'dmn-views');
+    this.message = el('p', 'mp-warning dmn-message');
+    this.message.hidden = true;
+    this.box = el('div', 'dmn-editor');
+    const help = el('p', 'mp-help dmn-help', this.t('dmn_help'));
+    this.root.replaceChildren(help, this.switcher, this.message, this.box);
+    const Kind = app.readOnly ? TableViewer : TableModeler;
+    this.dmn = new Kind({
+      container: this.box,
+      common: {
+        additionalModules: [{ translate: ['value', translator(app)] }],
+        debounceInput: false,
+        expressionLanguages: {
+          options: [PYTHON],
+          defaults: { editor: PYTHON.value, inputCell: PYTHON.value, outputCell: PYTHON.value }
+        }
+      }
+    });
+    this.dmn.on('views.changed', () => {
+      this.bindView();
+      this.renderSwitcher();
+      this.later();
+    });
   }
 
   static decisions(text) {
@@ -29,167 +83,100 @@ export class DecisionTables {
     }));
   }
 
-  show(name) {
+  // open a DMN file (again after a discard); the same unchanged file only gets its problems redrawn
+  async show(name) {
+    const text = this.app.files[name];
+    if (name === this.name && text === this.loaded) {
+      this.markProblems();
+      return;
+    }
     this.name = name;
-    this.doc = new DOMParser().parseFromString(this.app.files[name], 'application/xml');
-    this.root.replaceChildren();
-    if (this.doc.getElementsByTagName('parsererror').length) {
-      this.root.appendChild(el('p', 'mp-warning', this.t('dmn_unreadable')));
+    this.loaded = text;
+    this.message.hidden = true;
+    try {
+      await this.dmn.importXML(text);
+    } catch (err) {
+      this.message.textContent = this.t('dmn_unreadable') + ' ' + (err.message || '');
+      this.message.hidden = false;
       return;
     }
-    for (const decision of Array.from(this.doc.getElementsByTagNameNS('*', 'decision'))) {
-      this.renderDecision(decision);
-    }
+    this.markProblems();
   }
 
-  write() {
-    const text = new XMLSerializer().serializeToString(this.doc);
-    this.app.files[this.name] = text.startsWith('<?xml') ? text : '<?xml version="1.0" encoding="UTF-8"?>\n' + text;
-    this.app.markDirty(this.name);
-  }
-
-  renderDecision(decision) {
-    const box = el('section', 'dmn-decision');
-    const head = el('div', 'dmn-head');
-    head.appendChild(el('h3', null, decision.getAttribute('name') || decision.getAttribute('id')));
-    head.appendChild(el('code', 'mp-id', decision.getAttribute('id')));
-    box.appendChild(head);
-    const table = childrenNamed(decision, 'decisionTable')[0];
-    if (!table) {
-      box.appendChild(el('p', 'muted', this.t('dmn_no_table')));
-      this.root.appendChild(box);
+  // the decision-table view's services: every command is an edit of this file
+  bindView() {
+    const viewer = this.dmn.getActiveViewer();
+    if (!viewer || viewer === this.boundViewer) {
       return;
     }
-    const hit = table.getAttribute('hitPolicy') || 'UNIQUE';
-    box.appendChild(el('p', 'mp-help', this.t('dmn_hit_policy') + ' ' + hit + ' · ' + this.t('dmn_help')));
-    const inputs = childrenNamed(table, 'input');
-    const outputs = childrenNamed(table, 'output');
-    const wrap = el('div', 'table-wrap dmn-wrap');
-    const grid = el('table', 'data dmn-table');
-    const thead = el('thead');
-    const headRow = el('tr');
-    headRow.appendChild(el('th', 'dmn-num', '#'));
-    for (const input of inputs) {
-      const th = el('th', 'dmn-input');
-      th.appendChild(el('span', null, input.getAttribute('label') || this.t('dmn_input')));
-      const expr = childrenNamed(input, 'inputExpression')[0];
-      th.appendChild(el('code', 'dmn-expr', textOf(expr)));
-      headRow.appendChild(th);
-    }
-    for (const output of outputs) {
-      const th = el('th', 'dmn-output');
-      th.appendChild(el('span', null, output.getAttribute('label') || this.t('dmn_output')));
-      th.appendChild(el('code', 'dmn-expr', output.getAttribute('name') || ''));
-      headRow.appendChild(th);
-    }
-    headRow.appendChild(el('th', 'dmn-desc', this.t('dmn_description')));
-    headRow.appendChild(el('th', 'dmn-actions', ''));
-    thead.appendChild(headRow);
-    grid.appendChild(thead);
-    const tbody = el('tbody');
-    childrenNamed(table, 'rule').forEach((rule, index) => tbody.appendChild(this.renderRule(table, rule, index)));
-    grid.appendChild(tbody);
-    wrap.appendChild(grid);
-    box.appendChild(wrap);
-    if (!this.app.readOnly) {
-      const add = el('button', 'btn btn-small', this.t('dmn_add_rule'));
-      add.type = 'button';
-      add.addEventListener('click', () => {
-        this.addRule(table, inputs.length, outputs.length);
-        this.show(this.name);
-      });
-      box.appendChild(add);
-    }
-    this.root.appendChild(box);
+    this.boundViewer = viewer;
+    const bus = viewer.get('eventBus');
+    bus.on('commandStack.changed', () => this.write());
+    bus.on('elements.changed', () => this.later());
   }
 
-  renderRule(table, rule, index) {
-    const row = el('tr');
-    row.dataset.id = rule.getAttribute('id') || '';
-    row.appendChild(el('td', 'dmn-num', String(index + 1)));
-    for (const entry of [...childrenNamed(rule, 'inputEntry'), ...childrenNamed(rule, 'outputEntry')]) {
-      const cell = el('td', entry.localName === 'inputEntry' ? 'dmn-in' : 'dmn-out');
-      const input = el('input', 'mp-input mono');
-      input.type = 'text';
-      input.value = textOf(entry);
-      input.dataset.id = entry.getAttribute('id') || '';
-      input.setAttribute('aria-label', (index + 1) + ' · ' + (entry.localName === 'inputEntry' ? this.t('dmn_input') : this.t('dmn_output')));
-      input.disabled = this.app.readOnly;
-      input.addEventListener('change', () => {
-        let text = childrenNamed(entry, 'text')[0];
-        if (!text) {
-          text = this.doc.createElementNS(entry.namespaceURI, entry.prefix ? entry.prefix + ':text' : 'text');
-          entry.appendChild(text);
-        }
-        text.textContent = input.value;
-        this.write();
-      });
-      if (this.app.problemsFor(this.name, input.dataset.id).length) {
+  async write() {
+    if (this.app.readOnly || !this.name) {
+      return;
+    }
+    const name = this.name;
+    const { xml } = await this.dmn.saveXML({ format: true });
+    if (name !== this.name) {
+      return;
+    }
+    this.loaded = xml;
+    this.app.files[name] = xml;
+    this.app.markDirty(name);
+    this.later();
+  }
+
+  // a file with several decision tables: one button per table
+  renderSwitcher() {
+    const views = this.dmn.getViews();
+    const active = this.dmn.getActiveView();
+    this.switcher.replaceChildren();
+    this.switcher.hidden = views.length < 2;
+    for (const view of views) {
+      const button = el('button', 'btn btn-small' + (view === active ? ' is-active' : ''),
+        view.element.name || view.element.id);
+      button.type = 'button';
+      button.addEventListener('click', () => this.dmn.open(view));
+      this.switcher.appendChild(button);
+    }
+  }
+
+  // dmn-js re-renders cells after changes: mark again once it has
+  later() {
+    window.requestAnimationFrame(() => this.markProblems());
+  }
+
+  markProblems() {
+    for (const cell of this.box.querySelectorAll('.has-problem')) {
+      cell.classList.remove('has-problem');
+      cell.removeAttribute('title');
+    }
+    for (const problem of this.app.problems || []) {
+      if (problem.file !== this.name || !problem.element_id) {
+        continue;
+      }
+      const id = CSS.escape(problem.element_id);
+      for (const cell of this.box.querySelectorAll('td[data-element-id="' + id + '"], th[data-col-id="' + id + '"]')) {
         cell.classList.add('has-problem');
-        input.title = this.app.problemsFor(this.name, input.dataset.id).map((p) => this.app.problemText(p)).join('\n');
+        const text = this.app.problemText(problem);
+        cell.title = cell.title ? cell.title + '\n' + text : text;
       }
-      cell.appendChild(input);
-      row.appendChild(cell);
     }
-    const desc = el('td', 'dmn-desc');
-    const note = el('input', 'mp-input');
-    note.type = 'text';
-    const described = childrenNamed(rule, 'description')[0];
-    note.value = described ? described.textContent : '';
-    note.setAttribute('aria-label', (index + 1) + ' · ' + this.t('dmn_description'));
-    note.disabled = this.app.readOnly;
-    note.addEventListener('change', () => {
-      let node = childrenNamed(rule, 'description')[0];
-      if (!node) {
-        node = this.doc.createElementNS(rule.namespaceURI, rule.prefix ? rule.prefix + ':description' : 'description');
-        rule.insertBefore(node, rule.firstElementChild);
-      }
-      node.textContent = note.value;
-      this.write();
-    });
-    desc.appendChild(note);
-    row.appendChild(desc);
-    const actions = el('td', 'dmn-actions');
-    if (!this.app.readOnly) {
-      const remove = el('button', 'btn btn-small btn-danger', '×');
-      remove.type = 'button';
-      remove.title = this.t('dmn_remove_rule');
-      remove.setAttribute('aria-label', this.t('dmn_remove_rule') + ' ' + (index + 1));
-      remove.addEventListener('click', () => {
-        rule.parentNode.removeChild(rule);
-        this.write();
-        this.show(this.name);
-      });
-      actions.appendChild(remove);
-    }
-    row.appendChild(actions);
-    return row;
   }
 
-  addRule(table, nInputs, nOutputs) {
-    const ns = table.namespaceURI;
-    const prefix = table.prefix ? table.prefix + ':' : '';
-    const make = (local) => this.doc.createElementNS(ns, prefix + local);
-    const stamp = Date.now().toString(36);
-    const rule = make('rule');
-    rule.setAttribute('id', 'rule_' + stamp);
-    for (let i = 0; i < nInputs; i++) {
-      const entry = make('inputEntry');
-      entry.setAttribute('id', 'in_' + stamp + '_' + i);
-      const text = make('text');
-      text.textContent = '-';
-      entry.appendChild(text);
-      rule.appendChild(entry);
+  // the cell a problem names, scrolled to and focused (its text can be typed over)
+  focus(id) {
+    const cell = this.box.querySelector('td[data-element-id="' + CSS.escape(id) + '"]');
+    if (!cell) {
+      return false;
     }
-    for (let i = 0; i < nOutputs; i++) {
-      const entry = make('outputEntry');
-      entry.setAttribute('id', 'out_' + stamp + '_' + i);
-      const text = make('text');
-      text.textContent = '""';
-      entry.appendChild(text);
-      rule.appendChild(entry);
-    }
-    table.appendChild(rule);
-    this.write();
+    cell.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    const editable = cell.querySelector('[contenteditable]');
+    (editable || cell).focus();
+    return true;
   }
 }
