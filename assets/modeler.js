@@ -500,10 +500,7 @@ class ModelerApp {
   async showProblem(problem) {
     await this.openFile(problem.file);
     if (problem.file.endsWith('.dmn')) {
-      const cell = this.dmnBox.querySelector('input[data-id="' + CSS.escape(problem.element_id) + '"]');
-      if (cell) {
-        cell.focus();
-      }
+      this.tables.focus(problem.element_id);
       return;
     }
     this.selectElement(problem.element_id);
