@@ -20,6 +20,8 @@ class ProcessInstance(Base):
     state_json: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(10))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # counts the writes; every write path holds the row lock (FOR UPDATE / SQLite's BEGIN IMMEDIATE),
+    # so it is a counter, not an optimistic check (which would cost one UPDATE per row in a batch)
     lock_version: Mapped[int] = mapped_column(default=1)
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -28,5 +30,3 @@ class ProcessInstance(Base):
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # the case this instance runs (None for processes started directly); `cases.instance_id` points back
     case_id: Mapped[int | None] = mapped_column(index=True)
-
-    __mapper_args__ = {"version_id_col": lock_version}

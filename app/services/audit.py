@@ -64,6 +64,25 @@ def append(
     return append_many(session, now, [Entry(actor, action, case_id, instance_id, detail, public)])[0]
 
 
+def chain_of(case_id: int | None, instance_id: int | None) -> str:
+    return Entry(Actor.system("audit"), "", case_id, instance_id).chain
+
+
+def lock_heads(session: Session, chains: list[str]) -> dict[str, AuditChain]:
+    """Lock the heads of several chains in one statement (sorted, so two such callers never wait on
+    each other in a cycle); chains without a head get a new one, inserted at the next flush (a
+    concurrent first append then fails that flush and the caller's transaction is retried).
+    Pass the result to `append_many(heads=…)` for the rest of this transaction."""
+    wanted = sorted(set(chains))
+    heads = {h.chain: h for h in session.execute(
+        select(AuditChain).where(AuditChain.chain.in_(wanted)).order_by(AuditChain.chain).with_for_update()).scalars()}
+    for chain in wanted:
+        if chain not in heads:
+            heads[chain] = AuditChain(chain=chain, seq=0, last_hash=GENESIS)
+            session.add(heads[chain])
+    return heads
+
+
 def _head(session: Session, chain: str) -> AuditChain:
     head = session.execute(select(AuditChain).where(AuditChain.chain == chain).with_for_update()).scalar_one_or_none()
     if head is None:
@@ -73,9 +92,11 @@ def _head(session: Session, chain: str) -> AuditChain:
     return head
 
 
-def append_many(session: Session, now: datetime, entries: list[Entry]) -> list[AuditEvent]:
-    """Chain the entries onto their chains (one head lock per chain touched), in order."""
-    heads: dict[str, AuditChain] = {}
+def append_many(session: Session, now: datetime, entries: list[Entry],
+                heads: dict[str, AuditChain] | None = None) -> list[AuditEvent]:
+    """Chain the entries onto their chains (one head lock per chain touched), in order. `heads`:
+    chains this transaction has already locked (`lock_heads`); heads locked here are added to it."""
+    heads = {} if heads is None else heads
     events = []
     for e in entries:
         head = heads.get(e.chain) or heads.setdefault(e.chain, _head(session, e.chain))

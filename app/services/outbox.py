@@ -25,12 +25,13 @@ class Outgoing:
     attempts: int
 
 
-def due_ids(session, now: datetime, limit: int) -> list[int]:
-    """Undelivered rows whose next attempt is due, oldest first (partial index ix_outbox_pending)."""
-    return list(session.execute(
-        select(OutboxMessage.id).where(OutboxMessage.delivered_at.is_(None), OutboxMessage.next_attempt_at <= now)
+def due(session, now: datetime, limit: int) -> list[tuple[int, str]]:
+    """(id, topic) of undelivered rows whose next attempt is due, oldest first (partial index
+    ix_outbox_pending)."""
+    return [(message_id, topic) for message_id, topic in session.execute(
+        select(OutboxMessage.id, OutboxMessage.topic).where(OutboxMessage.delivered_at.is_(None), OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
-    ).scalars())
+    )]
 
 
 def claim(session, message_id: int, now: datetime, lock: bool) -> Outgoing | None:
@@ -53,6 +54,23 @@ def mark_delivered(session, message_id: int, now: datetime) -> bool:
         .values(delivered_at=now, attempts=OutboxMessage.attempts + 1, last_error=None)
     )
     return result.rowcount == 1
+
+
+def mark_internal_delivered(session, now: datetime, external_topics: frozenset[str], limit: int, lock: bool) -> int:
+    """Mark up to `limit` due rows whose topic no outside system receives as delivered, in one
+    statement (there is nothing to send for them). `lock`: skip rows another scheduler holds
+    (PostgreSQL). Returns how many rows were marked."""
+    due = (select(OutboxMessage.id).where(OutboxMessage.delivered_at.is_(None), OutboxMessage.next_attempt_at <= now,
+                                          OutboxMessage.topic.not_in(sorted(external_topics)))
+           .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    if lock:
+        due = due.with_for_update(skip_locked=True)
+    result = session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(delivered_at=now, attempts=OutboxMessage.attempts + 1, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def record_failure(ctx: EngineContext, message_id: int, error: str, max_attempts: int) -> int:

@@ -1,11 +1,13 @@
-"""Fire the due timers of one instance (the scheduler's sweep calls this for each claimed instance)."""
+"""Fire the due timers of one instance, or of a group of instances in one transaction (the
+scheduler's sweep claims and fires groups; a group that fails is retried one instance at a time)."""
 from __future__ import annotations
-
 
 from app.models import ProcessInstance
 from app.policy import Actor
-from app.services import workflow
+from app.services import audit, timer_failures, workflow
 from app.services.engine_context import EngineContext
+
+TIMER = Actor.system("timer")
 
 
 def fire_due_timers(ctx: EngineContext, instance_id: int, claimed: ProcessInstance | None = None) -> list[str]:
@@ -13,10 +15,31 @@ def fire_due_timers(ctx: EngineContext, instance_id: int, claimed: ProcessInstan
     `claimed`: the instance row this transaction already locked (the scheduler's claim)."""
     loaded = workflow.load_claimed(ctx, claimed) if claimed is not None else workflow.load_locked(ctx, instance_id)
     loaded.pending_timers = workflow.pending_timers(ctx.session, instance_id)
+    return _fire(ctx, loaded)
+
+
+def fire_group(ctx: EngineContext, instance_ids: list[int]) -> int:
+    """Claim the instances of `instance_ids` that nobody else holds (SKIP LOCKED) and still have a due
+    timer, and fire them all in the caller's transaction: the reads are one statement per table for
+    the group, the writes one flush. Returns how many timers fired. Any error propagates: the caller
+    rolls the whole group back and fires its instances one by one."""
+    claimed = timer_failures.claim_instances(ctx.session, instance_ids, ctx.now)
+    if not claimed:
+        return 0
+    group = workflow.load_claimed_many(ctx, claimed)
+    heads = audit.lock_heads(ctx.session, [loaded.audit_chain for loaded in group])
+    fired = 0
+    for loaded in group:
+        loaded.audit_heads = heads
+        fired += len(_fire(ctx, loaded))
+    return fired
+
+
+def _fire(ctx: EngineContext, loaded: workflow.Loaded) -> list[str]:
     due = [t for t in loaded.pending_timers if t.due_at <= ctx.now]
     if not due:
         return []
     loaded.engine.advance()
     fired = [t.spec_id for t in due]
-    workflow.persist(ctx, loaded, Actor.system("timer"), "timer_fired", {"timers": fired}, public=False)
+    workflow.persist(ctx, loaded, TIMER, "timer_fired", {"timers": fired}, public=False)
     return fired

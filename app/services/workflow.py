@@ -32,6 +32,11 @@ class Loaded:
     ready_rows: dict[str, ReadyTask] = field(default_factory=dict)  # the projection as locked / as written
     completed_task_ids: set = field(default_factory=set)
     pending_timers: list[Timer] | None = None  # the timer projection's pending rows, when already read
+    audit_heads: dict | None = None  # audit chain heads this transaction already locked (audit.lock_heads)
+
+    @property
+    def audit_chain(self) -> str:
+        return audit.chain_of(self.case.id if self.case else None, self.row.id)
 
 
 def _log_entry(task: ReadyTask, state: str, now: datetime, actor_id, actor_label: str, data: dict) -> TaskLog:
@@ -91,6 +96,29 @@ def load_claimed(ctx: EngineContext, row: ProcessInstance) -> Loaded:
     return _load(ctx, None, row)
 
 
+def load_claimed_many(ctx: EngineContext, rows: list[ProcessInstance]) -> list[Loaded]:
+    """`load_claimed` for several locked rows, reading their ready tasks, cases and pending timers
+    with one statement each (the scheduler fires a group of instances in one transaction)."""
+    session = ctx.session
+    ids = [r.id for r in rows]
+    ready: dict[int, dict[str, ReadyTask]] = {i: {} for i in ids}
+    for t in session.execute(select(ReadyTask).where(ReadyTask.instance_id.in_(ids))
+                             .execution_options(populate_existing=True)).scalars():
+        ready[t.instance_id][t.id] = t
+    timers: dict[int, list[Timer]] = {i: [] for i in ids}
+    for t in session.execute(select(Timer).where(Timer.instance_id.in_(ids), Timer.fired_at.is_(None))).scalars():
+        timers[t.instance_id].append(t)
+    case_ids = [r.case_id for r in rows if r.case_id is not None]
+    cases = {c.id: c for c in session.execute(select(Case).where(Case.id.in_(case_ids))).scalars()} if case_ids else {}
+    loaded = []
+    for row in rows:
+        definition = definitions.definition(session, row.definition_id)
+        engine = Instance.load(compiled_for(definition), row.state_json, ctx.env)
+        loaded.append(Loaded(row=row, definition=definition, engine=engine, case=cases.get(row.case_id),
+                             ready_rows=ready[row.id], pending_timers=timers[row.id]))
+    return loaded
+
+
 def _load(ctx: EngineContext, condition, row: ProcessInstance | None = None) -> Loaded:
     session = ctx.session
     if row is None:
@@ -114,6 +142,7 @@ def persist(ctx: EngineContext, loaded: Loaded, actor: Actor, action: str, detai
     row.serializer_version = SERIALIZER_VERSION
     row.data = data
     row.updated_at = now
+    row.lock_version = (row.lock_version or 0) + 1
     if engine.is_completed and row.status != "completed":
         row.status = "completed"
         row.completed_at = now
@@ -124,7 +153,7 @@ def persist(ctx: EngineContext, loaded: Loaded, actor: Actor, action: str, detai
     entries = [_emit(ctx, loaded, event, actor, count, data)
                for event, count in _collapse_repeats(engine.drain_events())]
     entries.append(audit.Entry(actor, action, case.id if case else None, row.id, detail, public))
-    audit.append_many(session, now, entries)
+    audit.append_many(session, now, entries, heads=loaded.audit_heads)
 
 
 def _task_org(ctx: EngineContext, role: str, properties: dict, data: dict) -> int | None:

@@ -95,3 +95,21 @@ def test_internal_events_are_marked_delivered_without_sending_anything(sched, cr
     message_id = queue("case_closed", {"event": "case_closed"})
     assert deliver(sched) == 1
     assert credit_platform.received == [] and row(message_id).delivered_at is not None
+
+
+def test_internal_events_are_marked_in_bulk_and_outside_ones_still_sent_one_by_one(sched, credit_platform):
+    from app.scheduler.outbox_delivery import BATCH
+
+    with unit_of_work(db.session):
+        db.session.add_all([OutboxMessage(created_at=NOW, topic="deadline_missed", payload={"n": i}, next_attempt_at=NOW)
+                            for i in range(BATCH + 7)])
+    posted = queue("breach_determined", {"event": "breach_determined"})
+    later = queue("case_closed", {"event": "case_closed"})
+    with unit_of_work(db.session):  # not due yet: stays
+        row_later = db.session.get(OutboxMessage, later)
+        row_later.next_attempt_at = NOW + timedelta(minutes=5)
+    assert deliver(sched) == BATCH + 7 + 1
+    assert len(credit_platform.received) == 1 and row(posted).delivered_at is not None
+    pending = db.session.execute(select(OutboxMessage.id).where(OutboxMessage.delivered_at.is_(None))).scalars().all()
+    assert pending == [later]
+    assert deliver(sched) == 0
