@@ -5,8 +5,10 @@ cost of an idle tick with W waiting (not yet due) timers.
 Workload: the scheduler test model `Process_sched_deadline` (tests/scheduler/models): a user task
 with an interrupting PT1H boundary timer; firing it cancels the task, runs a script, throws the
 signal `deadline_missed` (one outbox row, delivered by the same scheduler as an internal event)
-and ends the instance. One real instance is started an hour and a minute in the past and its
-instance and timer rows are copied N-1 times with INSERT … SELECT generate_series.
+and ends the instance. The `timeout` model is the same without the script and the signal. One real
+instance is started an hour and a minute in the past and copied N-1 times with INSERT … SELECT
+(`fill`): instance, ready task, timer and audit chain head, with fresh engine task UUIDs, so every
+firing does what a real one does (cancel the user task, log it, chain its audit entry).
 
 (1) sweep: for each process count, the schema is emptied and refilled, the schedulers are started
     (`flask lvyue scheduler`, tick 0.2 s) and idle, then the N rows are committed at once; the
@@ -82,31 +84,60 @@ def empty(app) -> None:
 
 
 def fill(app, key: str, count: int, started_at: datetime) -> None:
-    """One real instance started at `started_at` plus count-1 copies (instance + timer rows), one commit."""
+    """One real instance started at `started_at` plus count-1 complete copies, one commit: each copy
+    gets its own instance row, ready-task row, timer row and audit chain head, with fresh engine task
+    UUIDs substituted into its state (so firing a copy cancels its own user task, writes its task
+    log and appends to its own chain, exactly as the original does)."""
+    import re
+
     import time_machine
     from sqlalchemy import text
 
     from app import clock
     from app.db import db, unit_of_work
-    from app.models import ProcessInstance
+    from app.models import ProcessInstance, ReadyTask, Timer
     from app.policy import Actor
     from app.services import definitions, workflow
     from app.services.engine_context import EngineContext
 
-    columns = ", ".join(c.name for c in ProcessInstance.__table__.c if c.name != "id")
+    def columns(model, *skip):
+        return [c.name for c in model.__table__.c if c.name not in skip]
+
     with app.app_context():
         with time_machine.travel(started_at, tick=False), unit_of_work(db.session):
             ctx = EngineContext.load(db.session, clock.now())
             first = workflow.start(ctx, definitions.latest(db.session, key), {"fail_on_fire": False},
-                                   Actor.system("bench")).row.id
-            db.session.execute(text(f"INSERT INTO process_instances ({columns}) SELECT {columns} "
-                                    f"FROM process_instances, generate_series(1, :n) WHERE id = :first"),
-                               {"n": count - 1, "first": first})
+                                   Actor.system("bench")).row
+            db.session.flush()
+            uuids = sorted(set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                                          first.state_json)))
+            fresh = ", ".join(f"gen_random_uuid()::text AS u{i}" for i in range(len(uuids)))
             db.session.execute(text(
-                "INSERT INTO timers (instance_id, task_id, spec_id, attached_to, kind, due_at, attempts) "
-                "SELECT pi.id, t.task_id, t.spec_id, t.attached_to, t.kind, t.due_at, 0 "
-                "FROM process_instances pi JOIN timers t ON t.instance_id = :first WHERE pi.id > :first"),
-                {"first": first})
+                f"CREATE TEMP TABLE copy_map ON COMMIT DROP AS SELECT "
+                f"nextval(pg_get_serial_sequence('process_instances', 'id')) AS id, {fresh} "
+                f"FROM generate_series(1, :n)"), {"n": count - 1})
+            state = "p.state_json"
+            for i, old in enumerate(uuids):
+                state = f"replace({state}, '{old}', m.u{i})"
+            mapped = "CASE {col} " + " ".join(f"WHEN '{old}' THEN m.u{i}" for i, old in enumerate(uuids)) + " END"
+            pi_cols = columns(ProcessInstance, "id", "state_json")
+            db.session.execute(text(
+                f"INSERT INTO process_instances (id, state_json, {', '.join(pi_cols)}) "
+                f"SELECT m.id, {state}, {', '.join('p.' + c for c in pi_cols)} "
+                f"FROM process_instances p, copy_map m WHERE p.id = :first"), {"first": first.id})
+            t_cols = columns(Timer, "id", "instance_id", "task_id")
+            db.session.execute(text(
+                f"INSERT INTO timers (instance_id, task_id, {', '.join(t_cols)}) "
+                f"SELECT m.id, {mapped.format(col='t.task_id')}, {', '.join('t.' + c for c in t_cols)} "
+                f"FROM timers t, copy_map m WHERE t.instance_id = :first"), {"first": first.id})
+            r_cols = columns(ReadyTask, "id", "instance_id")
+            db.session.execute(text(
+                f"INSERT INTO ready_tasks (id, instance_id, {', '.join(r_cols)}) "
+                f"SELECT {mapped.format(col='r.id')}, m.id, {', '.join('r.' + c for c in r_cols)} "
+                f"FROM ready_tasks r, copy_map m WHERE r.instance_id = :first"), {"first": first.id})
+            db.session.execute(text(
+                "INSERT INTO audit_chains (chain, seq, last_hash) SELECT 'instance:' || m.id, h.seq, h.last_hash "
+                "FROM audit_chains h, copy_map m WHERE h.chain = 'instance:' || :first"), {"first": first.id})
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
         db.session.remove()
@@ -167,11 +198,13 @@ def sweep(app, url: str, instance: Path, key: str, n: int, processes: int, log_d
             left = pending(app)
         elapsed = time.perf_counter() - t0
         cpu = sum(common.proc_cpu_seconds(p.pid) for p in procs) - cpu0
+        peak_mb = max(common.proc_peak_rss_mb(p.pid) for p in procs)
     finally:
         stop(procs)
     fired = n - left
     return {"model": key, "processes": processes, "timers": n, "fired": fired, "elapsed_s": round(elapsed, 2),
-            "timers_per_s": round(fired / elapsed, 1), "scheduler_cpu_ms_per_timer": round(cpu * 1000 / max(fired, 1), 2)}
+            "timers_per_s": round(fired / elapsed, 1), "scheduler_cpu_ms_per_timer": round(cpu * 1000 / max(fired, 1), 2),
+            "scheduler_peak_rss_mb": round(peak_mb, 1)}
 
 
 def idle_tick(app, waiting: int, repeat: int = 200) -> dict:
@@ -238,13 +271,15 @@ def main() -> int:
         common.pg_drop_schema(args.schema)
 
     print(f"machine: {facts['nproc']} cores, {facts['cpu_model']}, Python {facts['python']}")
-    print("\nTimer sweep on PostgreSQL (one transaction per firing; the deadline model also throws a signal:"
-          " +1 audit entry, +1 outbox row delivered by the same scheduler)")
-    print(f"{'model':<24} {'procs':>5} {'timers':>7} {'fired':>7} {'wall s':>7} {'timers/s':>9} {'sched cpu ms/timer':>19}")
+    print("\nTimer sweep on PostgreSQL (groups of up to 20 instances per transaction; every firing cancels its"
+          " user task; the deadline model also runs a script and throws a signal: +1 audit entry, +1 outbox row"
+          " delivered by the same scheduler)")
+    print(f"{'model':<24} {'procs':>5} {'timers':>7} {'fired':>7} {'wall s':>7} {'timers/s':>9} {'sched cpu ms/timer':>19}"
+          f" {'peak RSS MiB':>13}")
     scaling = {}
     for r in runs:
         print(f"{r['model']:<24} {r['processes']:>5} {r['timers']:>7} {r['fired']:>7} {r['elapsed_s']:>7.1f} "
-              f"{r['timers_per_s']:>9.1f} {r['scheduler_cpu_ms_per_timer']:>19.2f}")
+              f"{r['timers_per_s']:>9.1f} {r['scheduler_cpu_ms_per_timer']:>19.2f} {r['scheduler_peak_rss_mb']:>13.1f}")
     for model in dict.fromkeys(r["model"] for r in runs):
         by = {r["processes"]: r["timers_per_s"] for r in runs if r["model"] == model}
         if by.get(1) and by.get(2):

@@ -3,6 +3,7 @@ for a clean stop (each job finishes its current item), and the lease that keeps 
 scheduler. On PostgreSQL any number of processes may run; row locks keep every item exactly-once."""
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -90,6 +91,20 @@ def _renew_lease(app: Flask, holder: str) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+GC_THRESHOLDS = (10_000, 20, 20)  # CPython's default is (700, 10, 10)
+
+
+def tune_gc() -> None:
+    """For a long-running worker: objects alive after start-up (the app, models, mappers) are moved
+    out of the collector's view (gc.freeze), and the youngest generation is collected every 10,000
+    allocations instead of 700. A firing allocates tens of thousands of short-lived objects (engine
+    task trees, ORM states) that reference counting frees anyway; cyclic garbage is still collected,
+    only in larger steps. bench/timer_sweep.py measures the effect and the process's peak memory."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def run_once(app: Flask, name: str) -> tuple[Counter, list[str]]:
     """Every job of the registry once, in order. Returns the counts and the names of failed jobs."""
     counts: Counter = Counter()
@@ -107,6 +122,7 @@ def run_forever(app: Flask, name: str, echo: Callable[[str], None]) -> Counter:
     holder = holder_id(name)
     stop = threading.Event()
     counts: Counter = Counter()
+    tune_gc()
     with _lease_held(app, holder):
         executor = ThreadPoolExecutor(len(JOBS) + 1)
         scheduler = BlockingScheduler(
