@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, TypeDecorator, select
+from sqlalchemy import DateTime, MetaData, TypeDecorator, insert, inspect, select
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 
 NAMING_CONVENTION = {
@@ -68,3 +68,24 @@ def unit_of_work(session: Session) -> Iterator[Session]:
 def lock_row(session: Session, model, pk):
     """SELECT … FOR UPDATE on PostgreSQL (no-op on SQLite, where the writer lock serialises)."""
     return session.execute(select(model).where(model.id == pk).with_for_update()).scalar_one_or_none()
+
+
+def insert_rows(session: Session, objects: list) -> None:
+    """Insert new (transient) mapped objects with one executemany per table, in the caller's
+    transaction, without the ORM's per-object bookkeeping. For append-only rows nothing reads back
+    in the same transaction (audit entries, task log, outbox): the objects never join the session
+    and get no id. A column an object was not given takes the column's scalar default (or NULL)."""
+    by_table: dict = {}
+    for obj in objects:
+        by_table.setdefault(type(obj), []).append(obj)
+    for model, objs in by_table.items():
+        columns = [a for a in inspect(model).column_attrs if len(a.columns) == 1]
+        given = [a for a in columns if any(a.key in o.__dict__ for o in objs)]
+
+        def fallback(attr):
+            default = attr.columns[0].default
+            return default.arg if default is not None and default.is_scalar else None
+
+        rows = [{a.columns[0].name: o.__dict__[a.key] if a.key in o.__dict__ else fallback(a) for a in given}
+                for o in objs]
+        session.execute(insert(model.__table__), rows)

@@ -93,9 +93,11 @@ def _head(session: Session, chain: str) -> AuditChain:
 
 
 def append_many(session: Session, now: datetime, entries: list[Entry],
-                heads: dict[str, AuditChain] | None = None) -> list[AuditEvent]:
+                heads: dict[str, AuditChain] | None = None, sink: list | None = None) -> list[AuditEvent]:
     """Chain the entries onto their chains (one head lock per chain touched), in order. `heads`:
-    chains this transaction has already locked (`lock_heads`); heads locked here are added to it."""
+    chains this transaction has already locked (`lock_heads`); heads locked here are added to it.
+    `sink`: collect the new entries there (the caller inserts them in bulk, `db.insert_rows`)
+    instead of adding them to the session."""
     heads = {} if heads is None else heads
     events = []
     for e in entries:
@@ -109,7 +111,10 @@ def append_many(session: Session, now: datetime, entries: list[Entry],
             prev_hash=head.last_hash, hash=digest,
         ))
         head.seq, head.last_hash = seq, digest
-    session.add_all(events)
+    if sink is not None:
+        sink.extend(events)
+    else:
+        session.add_all(events)
     return events
 
 

@@ -2,6 +2,7 @@
 scheduler's sweep claims and fires groups; a group that fails is retried one instance at a time)."""
 from __future__ import annotations
 
+from app.db import insert_rows
 from app.models import ProcessInstance
 from app.policy import Actor
 from app.services import audit, timer_failures, workflow
@@ -28,10 +29,13 @@ def fire_group(ctx: EngineContext, instance_ids: list[int]) -> int:
         return 0
     group = workflow.load_claimed_many(ctx, claimed)
     heads = audit.lock_heads(ctx.session, [loaded.audit_chain for loaded in group])
+    append_only: list = []  # the group's task-log, outbox and audit rows: one executemany per table
     fired = 0
     for loaded in group:
-        loaded.audit_heads = heads
+        loaded.audit_heads, loaded.append_only = heads, append_only
         fired += len(_fire(ctx, loaded))
+    ctx.session.flush()  # new chain heads and instance rows first, then the rows that refer to them
+    insert_rows(ctx.session, append_only)
     return fired
 
 

@@ -33,6 +33,15 @@ class Loaded:
     completed_task_ids: set = field(default_factory=set)
     pending_timers: list[Timer] | None = None  # the timer projection's pending rows, when already read
     audit_heads: dict | None = None  # audit chain heads this transaction already locked (audit.lock_heads)
+    # when set, `persist` queues the append-only rows it writes (task log, outbox, audit entries) here and
+    # the caller inserts them in bulk (db.insert_rows) instead of the ORM flushing them one by one
+    append_only: list | None = None
+
+    def add_append_only(self, session, obj) -> None:
+        if self.append_only is not None:
+            self.append_only.append(obj)
+        else:
+            session.add(obj)
 
     @property
     def audit_chain(self) -> str:
@@ -153,7 +162,7 @@ def persist(ctx: EngineContext, loaded: Loaded, actor: Actor, action: str, detai
     entries = [_emit(ctx, loaded, event, actor, count, data)
                for event, count in _collapse_repeats(engine.drain_events())]
     entries.append(audit.Entry(actor, action, case.id if case else None, row.id, detail, public))
-    audit.append_many(session, now, entries, heads=loaded.audit_heads)
+    audit.append_many(session, now, entries, heads=loaded.audit_heads, sink=loaded.append_only)
 
 
 def _task_org(ctx: EngineContext, role: str, properties: dict, data: dict) -> int | None:
@@ -185,7 +194,7 @@ def _sync_ready_tasks(ctx: EngineContext, loaded: Loaded, data: dict) -> list[Re
     for task_id, row in existing.items():
         if task_id not in keep:
             if task_id not in loaded.completed_task_ids:
-                session.add(_log_entry(row, "cancelled", ctx.now, None, "", {}))
+                loaded.add_append_only(session, _log_entry(row, "cancelled", ctx.now, None, "", {}))
             if row.role == "complainant" and loaded.case is not None:
                 clock_stop.resume(ctx, loaded.case, row)
             session.delete(row)
@@ -285,7 +294,7 @@ def _emit(ctx: EngineContext, loaded: Loaded, event: dict, actor: Actor, count: 
                "instance_id": loaded.row.id, "count": count}
     if case is not None:
         payload.update(case_no=case.case_no, credit_record=data.get("credit_record"))
-    ctx.session.add(OutboxMessage(
+    loaded.add_append_only(ctx.session, OutboxMessage(
         created_at=ctx.now, topic=event["name"], case_id=case.id if case else None, payload=payload,
         next_attempt_at=ctx.now,
     ))
