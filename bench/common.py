@@ -179,6 +179,32 @@ def proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TCK
 
 
+def cpu_times() -> list[int]:
+    """The machine-wide `cpu` line of /proc/stat (user nice system idle iowait irq softirq steal …)."""
+    return [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+
+
+def steal_percent(before: list[int], after: list[int]) -> float:
+    """Share of CPU time the hypervisor gave to other guests between two `cpu_times()` readings."""
+    delta = [b - a for a, b in zip(before, after)]
+    total = sum(delta[:8])
+    return round(100.0 * delta[7] / total, 1) if total else 0.0
+
+
+def postgres_cpu_seconds() -> float:
+    """user+system CPU seconds of every process named `postgres` on this machine (the local server
+    and its backends; a backend that ended meanwhile is not counted)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += proc_cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
 def proc_peak_rss_mb(pid: int) -> float:
     """Peak resident memory (VmHWM) of one process in MiB (0.0 if it is gone)."""
     try:

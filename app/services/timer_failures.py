@@ -51,14 +51,16 @@ def claim_instance(session, instance_id: int, now: datetime) -> ProcessInstance 
     ).scalar_one_or_none()
 
 
-def claim_instances(session, instance_ids: list[int], now: datetime) -> list[ProcessInstance]:
-    """`claim_instance` for several instances in one statement: the rows not locked by another
-    transaction that still have an attemptable due timer, locked, in id order."""
-    still_due = exists().where(Timer.instance_id == ProcessInstance.id, *_attemptable(now))
-    return list(session.execute(
-        select(ProcessInstance).where(ProcessInstance.id.in_(instance_ids), still_due).order_by(ProcessInstance.id)
+def claim_due(session, now: datetime, limit: int) -> list[ProcessInstance]:
+    """Lock and read up to `limit` instances with an attemptable due timer, earliest due first,
+    skipping rows another transaction holds: one statement walking the pending-timer index, so
+    concurrent schedulers each get the next free ones (a queue), never the same."""
+    rows = session.execute(
+        select(ProcessInstance).join(Timer, Timer.instance_id == ProcessInstance.id).where(*_attemptable(now))
+        .order_by(Timer.due_at).limit(limit)
         .with_for_update(skip_locked=True, of=ProcessInstance).execution_options(populate_existing=True)
-    ).scalars())
+    ).scalars()
+    return list({row.id: row for row in rows}.values())  # an instance with two due timers comes twice
 
 
 def record_failure(ctx: EngineContext, instance_id: int, error: str, max_attempts: int) -> int:

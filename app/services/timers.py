@@ -1,11 +1,11 @@
-"""Fire the due timers of one instance, or of a group of instances in one transaction (the
+"""Fire the due timers of one instance, or of a claimed group of instances in one transaction (the
 scheduler's sweep claims and fires groups; a group that fails is retried one instance at a time)."""
 from __future__ import annotations
 
 from app.db import insert_rows
 from app.models import ProcessInstance
 from app.policy import Actor
-from app.services import audit, timer_failures, workflow
+from app.services import audit, workflow
 from app.services.engine_context import EngineContext
 
 TIMER = Actor.system("timer")
@@ -19,14 +19,11 @@ def fire_due_timers(ctx: EngineContext, instance_id: int, claimed: ProcessInstan
     return _fire(ctx, loaded)
 
 
-def fire_group(ctx: EngineContext, instance_ids: list[int]) -> int:
-    """Claim the instances of `instance_ids` that nobody else holds (SKIP LOCKED) and still have a due
-    timer, and fire them all in the caller's transaction: the reads are one statement per table for
-    the group, the writes one flush. Returns how many timers fired. Any error propagates: the caller
-    rolls the whole group back and fires its instances one by one."""
-    claimed = timer_failures.claim_instances(ctx.session, instance_ids, ctx.now)
-    if not claimed:
-        return 0
+def fire_claimed(ctx: EngineContext, claimed: list[ProcessInstance]) -> int:
+    """Fire the due timers of instances this transaction has locked (`timer_failures.claim_due`), all
+    in the caller's transaction: the reads are one statement per table for the group, the writes one
+    flush plus one executemany per append-only table. Returns how many timers fired. Any error
+    propagates: the caller rolls the whole group back and fires its instances one by one."""
     group = workflow.load_claimed_many(ctx, claimed)
     heads = audit.lock_heads(ctx.session, [loaded.audit_chain for loaded in group])
     append_only: list = []  # the group's task-log, outbox and audit rows: one executemany per table

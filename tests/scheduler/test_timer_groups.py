@@ -3,14 +3,18 @@ instance is rolled back and fired one instance at a time, so the others fire exa
 the failing one records an attempt."""
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from app.db import db, unit_of_work
 from app.models import AuditEvent, Case, ProcessInstance, Timer
 from app.scheduler import timer_sweep
 from app.scheduler.job_env import JobEnv
+from app.services import timer_failures
 from app.services.audit import verify_chain
+from tests.conftest import DATABASE
 from tests.scheduler.conftest import T0
 from tests.scheduler.factories import DEADLINE, TIMER_DELAY, outbox_rows, start_instances
 
@@ -40,8 +44,8 @@ def test_many_due_instances_fire_with_one_commit_per_group_not_per_instance(sche
     finally:
         event.remove(db.engine, "commit", listener)
     groups = -(-count // timer_sweep.GROUP)
-    # the groups, plus the read-only due queries (one per batch and the final empty one)
-    assert groups <= len(commits) <= groups + 2, len(commits)
+    # the groups, plus the idle check, the directory/calendar read and the final claim finding nothing
+    assert groups <= len(commits) <= groups + 3, len(commits)
     assert fired_audits(ids) == {i: 1 for i in ids}
     assert set(db.session.execute(select(ProcessInstance.status).where(ProcessInstance.id.in_(ids))).scalars()) \
         == {"completed"}
@@ -80,3 +84,19 @@ def test_group_firing_keeps_every_audit_chain_whole(sched, make_case):
         actions = db.session.execute(select(AuditEvent.action).where(AuditEvent.chain == f"case:{case.id}")
                                      .order_by(AuditEvent.seq)).scalars().all()
         assert actions[0] == "process_started" and actions[-1] == "timer_fired", actions
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(DATABASE != "postgres", reason="row locks with SKIP LOCKED exist only on PostgreSQL")
+def test_two_schedulers_claiming_at_once_get_disjoint_groups(sched):
+    ids = start_instances(DEADLINE, 2 * timer_sweep.GROUP + 3, started_at=T0)
+    with Session(db.engine) as first, Session(db.engine) as second:
+        mine = {r.id for r in timer_failures.claim_due(first, DUE, timer_sweep.GROUP)}  # held until `first` ends
+        theirs = {r.id for r in timer_failures.claim_due(second, DUE, timer_sweep.GROUP)}
+        again = {r.id for r in timer_failures.claim_due(second, DUE, timer_sweep.GROUP)}
+        first.rollback()
+        second.rollback()
+    assert len(mine) == len(theirs) == timer_sweep.GROUP
+    assert not mine & theirs
+    assert again == theirs  # a transaction's own locks do not skip: it re-reads the rows it holds
+    assert mine | theirs < set(ids)
