@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from app.config import Settings
+from app.scheduler.attachment_cleanup import clean_attachment_store
 from app.scheduler.coverage_check import check_calendar_coverage
 from app.scheduler.job_env import JobEnv
 from app.scheduler.outbox_delivery import deliver_outbox
@@ -30,5 +31,6 @@ JOBS: tuple[Job, ...] = (
     Job("escalations", run_escalations, lambda s: max(s.scheduler_tick_seconds, 60.0)),
     Job("calendar_coverage", check_calendar_coverage, lambda s: 600.0),  # once a day (JobRun)
     Job("daily_digest", send_daily_digest, lambda s: 600.0),            # once a day from 08:00 (JobRun)
+    Job("attachment_cleanup", clean_attachment_store, lambda s: 600.0),  # once a day (JobRun)
     Job("deliver_outbox", deliver_outbox, _tick),
 )

@@ -125,7 +125,11 @@ def write_blob(storage_dir: Path | str, sha256: str, data: bytes) -> Path:
     in the same folder is written, synced and renamed over the target (never a half file)."""
     target = blob_path(storage_dir, sha256)
     if target.exists() and _file_sha256(target) == sha256:
-        return target
+        try:
+            os.utime(target)  # a fresh mtime: the store's clean-up (attachment_cleanup) leaves it alone
+            return target
+        except FileNotFoundError:
+            pass  # the clean-up removed it just now: write it again
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     try:
