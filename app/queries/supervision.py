@@ -213,20 +213,26 @@ def _row(entry, f: OrgFacts) -> dict:
     }
 
 
-def league_table(session: Session, actor: Actor, now: datetime, start: date, end: date) -> list[dict]:
-    """One row per org with activity in the period; best extended on-time rate first."""
+def league_table(session: Session, actor: Actor, now: datetime, start: date, end: date,
+                 facts: dict[int, OrgFacts] | None = None) -> list[dict]:
+    """One row per org with activity in the period; best extended on-time rate first. `facts`: the
+    period's `league_facts` when the caller has them already."""
     directory, _calendar = reference_data(session)
-    rows = [_row(directory.by_id.get(org_id), f) for org_id, f in league_facts(session, actor, now, start, end).items()]
+    facts = league_facts(session, actor, now, start, end) if facts is None else facts
+    rows = [_row(directory.by_id.get(org_id), f) for org_id, f in facts.items()]
     return sorted(rows, key=lambda r: (r["on_time_rate_extended"] is None, -(r["on_time_rate_extended"] or 0),
                                        r["overdue_now"], r["org"] or ""))
 
 
 def league_cases(session: Session, actor: Actor, now: datetime, start: date, end: date, org_code: str,
-                 metric: str) -> list[dict]:
-    """The cases behind one number of the league table (`metric` is one of METRICS)."""
+                 metric: str, facts: dict[int, OrgFacts] | None = None) -> list[dict]:
+    """The cases behind one number of the league table (`metric` is one of METRICS). `facts`: the
+    period's `league_facts` when the caller has them already."""
     directory, _calendar = reference_data(session)
     org_id = directory.id_of(org_code)
-    f = league_facts(session, actor, now, start, end).get(org_id) if org_id else None
+    if facts is None and org_id:
+        facts = league_facts(session, actor, now, start, end)
+    f = facts.get(org_id) if org_id else None
     ids = f.cases(metric) if f else set()
     if not ids:
         return []

@@ -57,22 +57,25 @@ class LeagueView:
 
 def league_view(session: Session, actor: Actor, now: datetime, period: Period, today: date) -> LeagueView:
     directory, _calendar = reference_data(session)
-    figures = league_table(session, actor, now, period.start, period.end)
     facts = league_facts(session, actor, now, period.start, period.end)
+    figures = league_table(session, actor, now, period.start, period.end, facts)
     rows = []
     for row in figures:
         f = facts.get(directory.id_of(row["org"]))
         rows.append(LeagueRow(row, {m: len(f.cases(m)) if f else 0 for m in CASE_METRICS}))
     overdue = sorted((r for r in rows if r.figures["overdue_now"]),
                      key=lambda r: (-r.figures["overdue_now"], r.figures["org"] or ""))
-    return LeagueView(period, rows, trend(session, actor, now, period, today), overdue)
+    return LeagueView(period, rows, trend(session, actor, now, period, today, facts), overdue)
 
 
-def trend(session: Session, actor: Actor, now: datetime, period: Period, today: date) -> list[MonthPoint]:
-    """Per calendar month: cases received, stages completed and stages completed on time."""
+def trend(session: Session, actor: Actor, now: datetime, period: Period, today: date,
+          period_facts: dict | None = None) -> list[MonthPoint]:
+    """Per calendar month: cases received, stages completed and stages completed on time.
+    `period_facts`: the period's facts, reused when the period is exactly one month."""
     points = []
     for month in months_of(period, today):
-        facts = league_facts(session, actor, now, month.start, month.end).values()
+        same = period_facts is not None and (month.start, month.end) == (period.start, period.end)
+        facts = (period_facts if same else league_facts(session, actor, now, month.start, month.end)).values()
         points.append(MonthPoint(month, sum(len(f.received) for f in facts), sum(len(f.completed) for f in facts),
                                  sum(sum(d.on_time_extended for d in f.completed) for f in facts)))
     return points
@@ -105,11 +108,12 @@ def drill_down(session: Session, actor: Actor, now: datetime, period: Period, or
                stage: str | None = None) -> DrillDown:
     """The cases behind one number; for completion metrics (optionally of one stage) with the stages
     completed in the period, each with its working days and whether it kept each deadline."""
-    cases = league_cases(session, actor, now, period.start, period.end, org_code, metric)
+    all_facts = league_facts(session, actor, now, period.start, period.end)
+    cases = league_cases(session, actor, now, period.start, period.end, org_code, metric, all_facts)
     if metric not in COMPLETION_METRICS or not cases:
         return DrillDown(cases)
     directory, _calendar = reference_data(session)
-    facts = league_facts(session, actor, now, period.start, period.end).get(directory.id_of(org_code))
+    facts = all_facts.get(directory.id_of(org_code))
     done = [d for d in (facts.completed if facts else []) if _wanted(d, metric, stage)]
     ids = dict(session.execute(select(Case.case_no, Case.id)
                                .where(Case.case_no.in_([c["case_no"] for c in cases]))).all())

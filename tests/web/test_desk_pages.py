@@ -354,3 +354,27 @@ def test_the_desk_reads_in_english(app, verification, staff_client):
             main = main.replace(name, "")
         assert not re.search(r"[\u4e00-\u9fff]", re.sub(r"<[^>]+>", "", main)), (
             path, re.findall(r"[^<>]*[\u4e00-\u9fff][^<>]*", main)[:5])
+
+
+def test_the_league_page_and_a_drill_down_compute_the_period_once(app, verification, staff_client, monkeypatch):
+    import app.queries.supervision as supervision_queries
+    import app.web.desk_league as desk_league
+
+    periods = []
+    original = supervision_queries.league_facts
+
+    def counting(session, actor, now, start, end):
+        periods.append((start, end))
+        return original(session, actor, now, start, end)
+
+    monkeypatch.setattr(supervision_queries, "league_facts", counting)
+    monkeypatch.setattr(desk_league, "league_facts", counting)
+    desk = staff_client("supervisor_hy")
+    _get(desk, f"/desk/league?{MARCH}")
+    march = (date(2026, 3, 1), date(2026, 3, 31))
+    # the table, its drill-down counts and March's trend point share one computation; the other
+    # months of the six-month trend are computed once each
+    assert periods.count(march) == 1 and len(periods) == len(set(periods)) == 6, periods
+    periods.clear()
+    _get(desk, f"/desk/league/cases?org=HY-GOV&metric=completed&{MARCH}")
+    assert periods == [march]
