@@ -10,11 +10,12 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.engine import Instance, build_package
+from app.engine import Instance, build_package, first_due
 from app.engine.model_diff import diff_versions
 from app.errors import (DefinitionInvalid, DomainError, InvalidSubmission, NotAllowed, NotFound, ProcessError,
                         Problem, TaskNotAvailable)
@@ -304,3 +305,10 @@ def version_diff(session: Session, key: str, from_version, to_version) -> dict:
     new = definitions.definition(session, definition_row(session, key, to_version).id)
     diff = diff_versions(compiled_for(old), compiled_for(new))
     return {"key": key, "from_version": old.version, "to_version": new.version, **asdict(diff)}
+
+
+def timer_first_due(kind: str, value, armed_at: datetime) -> tuple[datetime, int | None]:
+    """The engine's own reading of an evaluated timer expression (the modeler's preview): when a
+    timer armed at `armed_at` first fires, and a cycle's repetitions (None: without end).
+    A ValueError when the value is not what `kind` needs."""
+    return first_due(kind, value, armed_at)

@@ -2,30 +2,28 @@
 event's expression gives for a sample case, computed with the working calendar and the restricted
 script environment (the same helpers and builtins the engine gives a model). Nothing is written.
 
-A timer expression is evaluated like the engine does (task data as its names); its ISO result is
-read as the engine reads it: `timeDate` a datetime, `timeDuration` a duration (`P10D`, `PT4H`)
-after the sample start, `timeCycle` a repetition (`R/P2D`, `R3/PT1H`, `R/<start>/P1D`) whose first
-firing is shown. Messages are in the page language."""
+A timer expression is evaluated like the engine does (task data as its names) and its result is read
+by the engine's own parsers (`model_admin.timer_first_due`): `timeDate` a datetime (naive = Beijing
+time), `timeDuration` a duration (`P10D`, `PT4H`) after the sample start, `timeCycle` a repetition
+(`R/P2D`, `R3/PT1H`, `R/<start>/P1D`) whose first firing is shown. Messages are in the page language."""
 from __future__ import annotations
 
 import ast
-import calendar as month_calendar
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import gettext as _
 
 from app import clock
 from app.calendar import compute_due
 from app.errors import CalendarNotCovered
+from app.services import model_admin
 from app.services.engine_context import HELPER_NAMES, EngineContext
 from app.web.staff_labels import due_rule_label
 from app.web.template_helpers import local_datetime
 
 TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
 MAX_EXPRESSION = 2000
-_DURATION = re.compile(r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
-                       r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 _UNTIL = re.compile(r"^\s*until\s+([A-Za-z_][A-Za-z0-9_.]*)\s*$", re.IGNORECASE)
 _BUILTIN_NAMES = frozenset({"True", "False", "None", "len", "str", "int", "float", "bool", "round", "abs", "min",
                             "max", "sum", "sorted", "any", "all", "enumerate", "range", "zip", "list", "dict", "set",
@@ -91,53 +89,6 @@ def expression_variables(expression: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if n not in skip))
 
 
-def _add_months(moment: datetime, months: int) -> datetime:
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, month_calendar.monthrange(year, month)[1]))
-
-
-def _after(start: datetime, duration: str) -> datetime:
-    match = _DURATION.match(duration.strip().upper())
-    if not match:
-        raise ValueError(duration)
-    years, months, weeks, days, hours, minutes, seconds = match.groups()
-    moment = _add_months(start, int(years or 0) * 12 + int(months or 0))
-    return moment + timedelta(weeks=int(weeks or 0), days=int(days or 0), hours=int(hours or 0),
-                              minutes=int(minutes or 0), seconds=float(seconds or 0))
-
-
-def _moment(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.strip())
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=clock.SHANGHAI)
-    return moment
-
-
-class _NotIso(ValueError):
-    """The expression's result is not what the timer kind needs."""
-
-
-def _timer_due(kind: str, value, start: datetime) -> tuple[datetime, dict]:
-    if not isinstance(value, str):
-        raise _NotIso(type(value).__name__)
-    text = value.strip()
-    try:
-        if kind == "timeDate":
-            return _moment(text), {}
-        if kind == "timeDuration":
-            return _after(start, text), {}
-        parts = text.upper().split("/")
-        count = parts[0][1:]
-        if len(parts) not in (2, 3) or not parts[0].startswith("R") or (count and not count.isdigit()):
-            raise ValueError(text)
-        repeats = int(count) if count else None
-        first = _after(_moment(parts[1]), parts[2]) if len(parts) == 3 else _after(start, parts[1])
-        return first, {"repeats": repeats}
-    except (ValueError, OverflowError) as exc:
-        raise _NotIso(text) from exc
-
-
 def timer_preview(ctx: EngineContext, kind, expression, start: datetime, data: dict) -> dict:
     """{ok, due_at, due_label, value, repeats, variables} or {ok: False, error, variables}."""
     if kind not in TIMER_KINDS:
@@ -160,10 +111,11 @@ def timer_preview(ctx: EngineContext, kind, expression, start: datetime, data: d
         detail = f"{type(exc).__name__}: {exc}"
         return _failure(_("表达式计算出错：%(error)s", error=detail), variables=variables)
     try:
-        due, extra = _timer_due(kind, value, start)
-    except _NotIso:
+        due, repeats = model_admin.timer_first_due(kind, value, start)
+    except ValueError:
         expected = {"timeDate": _("日期时间，如 2026-03-20T17:00:00+08:00"), "timeDuration": _("时长，如 P10D、PT4H"),
                     "timeCycle": _("循环，如 R/P2D、R3/PT1H")}[kind]
         return _failure(_("表达式结果 %(value)s 不是此定时类型要求的格式（%(expected)s）", value=repr(value)[:200],
                           expected=expected), variables=variables)
+    extra = {"repeats": repeats} if kind == "timeCycle" else {}
     return _result(due, value=value, variables=variables, **extra)

@@ -27,6 +27,13 @@ def test_waiting_timers_reports_time_date_boundary_timer(rectification, env):
     assert timer.cycles_left is None
 
 
+def test_a_date_without_a_zone_is_beijing_time_whatever_the_server_zone(rectification, env):
+    with time_machine.travel(T0, tick=False):
+        inst = Instance.start(rectification, {"deadline_in": "2030-01-10T17:00:00"}, env)
+    [timer] = inst.waiting_timers()
+    assert timer.due_at == datetime(2030, 1, 10, 9, 0, tzinfo=timezone.utc)
+
+
 def test_timer_does_not_fire_before_due_time(rectification, env):
     with time_machine.travel(T0, tick=False):
         state = Instance.start(rectification, {"deadline_in": DEADLINE}, env).dump()

@@ -355,3 +355,17 @@ def test_a_timer_expression_that_does_not_evaluate_says_why(staff_client):
     assert answer["ok"] is False and answer["error"]
     answer = _preview(client, token, what="timer", kind="timeDuration", expression='"tomorrow"', start="2026-03-02T09:00")
     assert answer["ok"] is False and "P10D" in answer["error"]
+
+
+def test_the_timer_preview_shows_the_time_the_engine_will_wait_for(staff_client):
+    """Naive dates are Beijing time; a cycle with a start first fires at that start (not one interval later)."""
+    client = staff_client("owner")
+    token = _token(client)
+    answer = _preview(client, token, what="timer", kind="timeDate", expression='"2026-03-20T17:00:00"',
+                      start="2026-03-02T09:00")
+    assert answer["ok"] and answer["due_label"] == "2026-03-20 17:00"
+    answer = _preview(client, token, what="timer", kind="timeCycle", expression='"R3/2026-03-05T09:00:00/P1D"',
+                      start="2026-03-02T09:00")
+    assert answer["ok"] and answer["due_label"] == "2026-03-05 09:00" and answer["repeats"] == 3
+    answer = _preview(client, token, what="timer", kind="timeDate", expression='"P1D"', start="2026-03-02T09:00")
+    assert answer["ok"] is False  # a duration is not a date: the engine could not compare it
