@@ -14,6 +14,7 @@ ESCALATION_KINDS = (
     "overdue",             # 100 %: overdue
     "reminder",            # 催办 to the handling org (automatic, after overdue)
     "supervision_order",   # 督办 to the supervisor (automatic, overdue + N working days)
+    "supervision_blocked",  # the 督办 cannot be timed: the calendar misses its year (once per task)
     "manual_reminder",     # 催办 sent by hand by a supervisor, with a reply deadline
     "manual_supervision",  # 督办 sent by hand, with a reply deadline
 )

@@ -30,6 +30,7 @@ from app.services import audit, notifications
 from app.services.engine_context import EngineContext
 
 LADDER = ("notice_50", "notice_80", "overdue", "reminder", "supervision_order")
+BLOCKED = "supervision_blocked"  # the 督办 step waits for a calendar year that is not loaded
 LEVEL = {kind: i + 1 for i, kind in enumerate(LADDER)}
 FRACTIONS = {"notice_50": 0.5, "notice_80": 0.8}
 SKIPPED_ROLES = ("complainant",)  # waiting on the complainant: the handling org's clock is stopped
@@ -94,14 +95,48 @@ def run_escalations(ctx: EngineContext, supervision_after_workdays: int = DEFAUL
     fired = 0
     for task in _candidates(ctx, supervision_after_workdays, limit):
         steps = due_steps(task, ctx.now, ctx.calendar, supervision_after_workdays)
+        reached = task.escalation_level
         for i, kind in enumerate(steps):
             if not _record(ctx, task, kind):
                 break  # another scheduler got there first; it carries on with this task
             fired += 1
+            reached = LEVEL[kind]
             _audit(ctx, task, kind, superseded=i < len(steps) - 1)
             if i == len(steps) - 1:
                 _notify(ctx, task, kind, supervision_after_workdays, smtp_host)
+        if reached == LEVEL["reminder"]:
+            _flag_blocked_supervision(ctx, task, supervision_after_workdays, smtp_host)
     return fired
+
+
+def _flag_blocked_supervision(ctx: EngineContext, task: ReadyTask, after_workdays: int, smtp_host: str) -> None:
+    """The 督办 step cannot be timed while the working-day calendar misses the year it falls in: say
+    so once per task (an escalation row of kind `supervision_blocked`, the case on the supervisors'
+    needs-attention list, a notice to them) instead of waiting silently. It fires by itself once
+    the year is loaded."""
+    try:
+        ctx.calendar.add_workdays(clock.as_utc(task.due_at), after_workdays)
+        return
+    except CalendarNotCovered as exc:
+        gap = exc.message
+    session = ctx.session
+    try:
+        with session.begin_nested():
+            session.add(Escalation(task_id=task.id, case_id=task.case_id, org_id=_supervising_org_id(ctx, task),
+                                   kind=BLOCKED, at=ctx.now, by_id=None, by_label=ACTOR.label, note=gap[:2000]))
+            session.flush()
+    except IntegrityError:
+        return  # flagged before (or by another scheduler just now)
+    case = session.get(Case, task.case_id) if task.case_id else None
+    ref = f"{case.case_no}「{task.name}」" if case else f"「{task.name}」"
+    reason = f"{ref}已超期，但工作日历未覆盖督办时点所在年度，自动督办暂停：{gap}"
+    if case is not None:
+        case.needs_attention, case.attention_reason = True, reason[:2000]
+    audit.append(session, ACTOR, f"escalation:{BLOCKED}", ctx.now, case_id=task.case_id, instance_id=task.instance_id,
+                 detail={"task_id": task.id, "task": task.spec_id, "name": task.name, "reason": gap[:500]})
+    notifications.notify_role(ctx, "supervisor", _supervising_org_id(ctx, task), kind=f"escalation:{BLOCKED}",
+                              title=f"【督办暂停】{ref}的自动督办无法计算时点", body=reason + "。请在工作日历页面载入该年度安排，或人工督办。",
+                              case_id=case.id if case else None, smtp_host=smtp_host)
 
 
 def _record(ctx: EngineContext, task: ReadyTask, kind: str) -> bool:

@@ -123,7 +123,7 @@ def days_left_label(days: int | None) -> str:
 def escalation_label(kind: str | None) -> str:
     labels = {"notice_50": N_("时限过半提醒"), "notice_80": N_("时限 80% 预警"), "overdue": N_("逾期"),
               "reminder": N_("催办"), "supervision_order": N_("督办"), "manual_reminder": N_("人工催办"),
-              "manual_supervision": N_("人工督办")}
+              "manual_supervision": N_("人工督办"), "supervision_blocked": N_("督办暂停（工作日历未覆盖）")}
     return _label(labels, kind)
 
 

@@ -115,3 +115,26 @@ def test_a_task_with_a_provisional_due_date_is_skipped(verification):
     with unit_of_work(db.session):
         assert run_escalations(v.ctx()) == 0
     assert v.kinds() == []
+
+
+def test_a_supervision_order_the_calendar_cannot_time_is_flagged_once_instead_of_waiting_silently(verification):
+    from datetime import datetime
+
+    from app.models import Case
+    from app.services.escalation import BLOCKED
+
+    v = verification
+    with unit_of_work(db.session):
+        task = v.task()
+        task.created_at = datetime(2026, 12, 1, 9, 0, tzinfo=clock.SHANGHAI)
+        task.due_at = datetime(2026, 12, 31, 23, 59, 59, tzinfo=clock.SHANGHAI)  # 督办 would fall in 2027 (not loaded)
+    v.traveller.move_to(datetime(2027, 1, 8, 10, 0, tzinfo=clock.SHANGHAI))
+    v.escalate(passes=2)
+    assert v.kinds() == ["notice_50", "notice_80", "overdue", "reminder", BLOCKED]
+    assert v.task().escalation_level == 4  # the 督办 itself has not fired: it still waits for the calendar
+    case = db.session.get(Case, v.task().case_id)
+    assert case.needs_attention and "2027" in case.attention_reason and "督办" in case.attention_reason
+    held = [n for n in v.notifications_of("supervisor_hy") if n.kind == f"escalation:{BLOCKED}"]
+    assert len(held) == 1 and held[0].title.startswith("【督办暂停】")
+    v.escalate()
+    assert v.kinds().count(BLOCKED) == 1
