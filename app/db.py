@@ -81,11 +81,11 @@ def insert_rows(session: Session, objects: list) -> None:
     for model, objs in by_table.items():
         columns = [a for a in inspect(model).column_attrs if len(a.columns) == 1]
         given = [a for a in columns if any(a.key in o.__dict__ for o in objs)]
-
-        def fallback(attr):
-            default = attr.columns[0].default
-            return default.arg if default is not None and default.is_scalar else None
-
-        rows = [{a.columns[0].name: o.__dict__[a.key] if a.key in o.__dict__ else fallback(a) for a in given}
+        rows = [{a.columns[0].name: o.__dict__[a.key] if a.key in o.__dict__ else _scalar_default(a) for a in given}
                 for o in objs]
         session.execute(insert(model.__table__), rows)
+
+
+def _scalar_default(attr):
+    default = attr.columns[0].default
+    return default.arg if default is not None and default.is_scalar else None

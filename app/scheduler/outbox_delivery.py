@@ -76,16 +76,9 @@ def send_email(message: Outgoing, settings: Settings) -> None:
         raise DeliveryFailed(f"SMTP {settings.smtp_host}:{settings.smtp_port}: {exc}") from exc
 
 
-def internal_event(message: Outgoing, settings: Settings) -> None:
-    """Signals no outside system subscribes to: recorded in the audit trail already, nothing to send."""
-
-
 def deliverer_for(topic: str) -> Callable[[Outgoing, Settings], None]:
-    if topic in CREDIT_PLATFORM_TOPICS:
-        return post_to_credit_platform
-    if topic == EMAIL_TOPIC:
-        return send_email
-    return internal_event
+    """The sender of an outside topic (internal ones are marked in bulk: `mark_internal_events`)."""
+    return post_to_credit_platform if topic in CREDIT_PLATFORM_TOPICS else send_email
 
 
 EXTERNAL_TOPICS = CREDIT_PLATFORM_TOPICS | {EMAIL_TOPIC}

@@ -84,10 +84,8 @@ def lock_heads(session: Session, chains: list[str]) -> dict[str, AuditChain]:
 
 
 def _head(session: Session, chain: str) -> AuditChain:
-    head = session.execute(select(AuditChain).where(AuditChain.chain == chain).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditChain(chain=chain, seq=0, last_hash=GENESIS)
-        session.add(head)
+    head = lock_heads(session, [chain])[chain]
+    if head in session.new:
         session.flush()  # a concurrent first append to the same chain fails here and is retried at the boundary
     return head
 

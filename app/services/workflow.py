@@ -121,11 +121,15 @@ def load_claimed_many(ctx: EngineContext, rows: list[ProcessInstance]) -> list[L
     cases = {c.id: c for c in session.execute(select(Case).where(Case.id.in_(case_ids))).scalars()} if case_ids else {}
     loaded = []
     for row in rows:
-        definition = definitions.definition(session, row.definition_id)
-        engine = Instance.load(compiled_for(definition), row.state_json, ctx.env)
+        definition, engine = _engine_of(ctx, row)
         loaded.append(Loaded(row=row, definition=definition, engine=engine, case=cases.get(row.case_id),
                              ready_rows=ready[row.id], pending_timers=timers[row.id]))
     return loaded
+
+
+def _engine_of(ctx: EngineContext, row: ProcessInstance) -> tuple[DefinitionSnapshot, Instance]:
+    definition = definitions.definition(ctx.session, row.definition_id)
+    return definition, Instance.load(compiled_for(definition), row.state_json, ctx.env)
 
 
 def _load(ctx: EngineContext, condition, row: ProcessInstance | None = None) -> Loaded:
@@ -136,11 +140,10 @@ def _load(ctx: EngineContext, condition, row: ProcessInstance | None = None) -> 
         ).scalar_one_or_none()
     if row is None:
         raise NotFound("process instance not found")
-    definition = definitions.definition(session, row.definition_id)
     ready_rows = {t.id: t for t in session.execute(
         select(ReadyTask).where(ReadyTask.instance_id == row.id).execution_options(populate_existing=True)).scalars()}
     case = session.get(Case, row.case_id) if row.case_id is not None else None
-    engine = Instance.load(compiled_for(definition), row.state_json, ctx.env)
+    definition, engine = _engine_of(ctx, row)
     return Loaded(row=row, definition=definition, engine=engine, case=case, ready_rows=ready_rows)
 
 
